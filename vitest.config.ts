@@ -1,0 +1,25 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: fast unit tests beside the code, and end-to-end tests over real
+// Kafka and PostgreSQL in test/ (they need `deploy/kafka.sh start` first).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
