@@ -1,0 +1,33 @@
+/**
+ * The Kafka topics Kruispunt uses, with their partition counts. Records are keyed
+ * (by source record or linkage pseudonym) so that partitions spread load across
+ * consumer-group members while keeping one key's events in order.
+ */
+export const TOPICS = {
+  /** Source records from intake; identifier sealed to the pseudonymiser. */
+  intake: "records.intake",
+  /** Records carrying a linkage pseudonym instead of the identifier. */
+  pseudonymised: "records.pseudonymised",
+  /** Records the pseudonymiser could not process (reason codes only, never identifiers). */
+  deadLetter: "records.dead-letter",
+  /** Link decisions: linked, unlinked, updated. */
+  linkage: "linkage.events",
+  /** Audit events from every service. */
+  audit: "audit.events",
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+export interface TopicSpec {
+  topic: TopicName;
+  numPartitions: number;
+}
+
+/** Every topic with its partition count; audit has one partition so its order is total. */
+export const TOPIC_SPECS: readonly TopicSpec[] = [
+  { topic: TOPICS.intake, numPartitions: 4 },
+  { topic: TOPICS.pseudonymised, numPartitions: 4 },
+  { topic: TOPICS.deadLetter, numPartitions: 1 },
+  { topic: TOPICS.linkage, numPartitions: 4 },
+  { topic: TOPICS.audit, numPartitions: 1 },
+];

@@ -1,0 +1,100 @@
+/**
+ * A small HTTP client for the five services, as the three personas use them.
+ * Tokens come from KRUISPUNT_TOKEN or, on a local deployment, are signed with the
+ * local issuer's secret.
+ */
+import { type Claims, issueToken, readOrCreateJwtSecret } from "@kruispunt/auth";
+import { keyFiles, SERVICE_PORTS, type ServiceName } from "@kruispunt/service-kit";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    what: string,
+  ) {
+    const detail = (body as { message?: string; code?: string } | null)?.message ?? JSON.stringify(body);
+    super(`${what}: HTTP ${status} ${(body as { code?: string } | null)?.code ?? ""} ${detail}`.trim());
+  }
+}
+
+export interface ClientOptions {
+  keysDir: string;
+  /** Base URLs by service; default http://127.0.0.1:<default port>. */
+  urls?: Partial<Record<ServiceName, string>>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class KruispuntClient {
+  private readonly urls: Record<ServiceName, string>;
+
+  constructor(private readonly options: ClientOptions) {
+    const env = options.env ?? process.env;
+    this.urls = Object.fromEntries(
+      (Object.keys(SERVICE_PORTS) as ServiceName[]).map((s) => [
+        s,
+        options.urls?.[s] ?? env[`KRUISPUNT_${s.toUpperCase()}_URL`] ?? `http://127.0.0.1:${SERVICE_PORTS[s]}`,
+      ]),
+    ) as Record<ServiceName, string>;
+  }
+
+  /** A bearer token for `claims`: KRUISPUNT_TOKEN if set, else one from the local issuer. */
+  token(claims: Claims): string {
+    const env = this.options.env ?? process.env;
+    if (env.KRUISPUNT_TOKEN) return env.KRUISPUNT_TOKEN;
+    return issueToken(readOrCreateJwtSecret(keyFiles(this.options.keysDir).jwtSecret), claims);
+  }
+
+  /** Sends a request as `as`; resolves with the parsed JSON, rejects with ApiError on a non-2xx. */
+  async request<T>(
+    service: ServiceName,
+    method: string,
+    path: string,
+    as: Claims,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<T> {
+    const init: RequestInit & { duplex?: "half" } = {
+      method,
+      headers: { authorization: `Bearer ${this.token(as)}`, ...(body !== undefined ? { "content-type": contentType } : {}) },
+    };
+    if (body !== undefined) {
+      init.body = contentType === "application/json" ? JSON.stringify(body) : (body as RequestInit["body"]);
+      if (typeof (body as { pipe?: unknown }).pipe === "function" || body instanceof ReadableStream) init.duplex = "half";
+    }
+    const response = await fetch(`${this.urls[service]}${path}`, init);
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text (file downloads)
+    }
+    if (!response.ok) throw new ApiError(response.status, parsed, `${method} ${service}${path}`);
+    return parsed as T;
+  }
+
+  /** Downloads a file's raw text. */
+  async download(service: ServiceName, path: string, as: Claims): Promise<string> {
+    const response = await fetch(`${this.urls[service]}${path}`, { headers: { authorization: `Bearer ${this.token(as)}` } });
+    const text = await response.text();
+    if (!response.ok) throw new ApiError(response.status, text, `GET ${service}${path}`);
+    return text;
+  }
+
+  /** Resolves once every service answers /health/ready, rejects after `timeoutMs`. */
+  async waitReady(services: ServiceName[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const s of services) {
+      for (;;) {
+        try {
+          const r = await fetch(`${this.urls[s]}/health/ready`);
+          if (r.ok) break;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline) throw new Error(`${s} did not become ready within ${timeoutMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * `kruispunt` — the command line for the three personas and for operators.
+ * Run from the repository root as `pnpm kruispunt <command>`; `pnpm kruispunt help` lists commands.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ROLES, type Role } from "@kruispunt/auth";
+import { loadConfig, REPO_ROOT } from "@kruispunt/service-kit";
+import { auditCommand } from "./audit-command";
+import { KruispuntClient } from "./client";
+import { demo } from "./demo/command";
+import { prepareDatabase } from "./demo/main-job";
+import { keysCommand } from "./keys-command";
+import { failOnExit, startServices } from "./supervisor";
+
+const HELP = `kruispunt <command> [options]
+
+  demo [--limit-pairs N] [--out DIR] [--keep-running]
+                       the main job: FEBRL 4 from agencies alpha and beta, pseudonymised,
+                       linked over Kafka, released as an extract (out/demo/)
+  up                   run the five services until Ctrl-C (keys and database prepared)
+  db migrate           create the database if needed and apply migrations
+  keys init            create any missing local keyrings and public keys in .data/keys
+  keys generate --out FILE         a new keyring (linkage + release keys), mode 0600
+  keys import --link-key-hex HEX [--release-key-hex HEX] --out FILE
+  token --sub NAME --role ROLE     a bearer token from the local issuer (${ROLES.join("|")})
+  audit verify [--from-seq N] [--to-seq N]
+  audit query [--action A] [--actor X] [--object PREFIX] [--from ISO] [--to ISO] [--limit N]
+  audit export --format ndjson|csv [filters as for query]
+
+Environment: KAFKA_BROKERS (unset: demo starts local Kafka on 127.0.0.1:9092),
+DATABASE_URL (default postgres://postgres@127.0.0.1:5432/kruispunt),
+KRUISPUNT_DATA_DIR (default .data), KRUISPUNT_<SERVICE>_URL, KRUISPUNT_TOKEN.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig("intake");
+  switch (command) {
+    case "demo": {
+      const { values } = parseArgs({ args: rest, options: { "limit-pairs": { type: "string" }, out: { type: "string" }, "keep-running": { type: "boolean" } } });
+      const summary = await demo({
+        febrlDir: join(REPO_ROOT, "..", "shared", "data", "febrl4"),
+        outDir: values.out ?? join(REPO_ROOT, "out", "demo"),
+        limitPairs: values["limit-pairs"] ? Number(values["limit-pairs"]) : undefined,
+        keepRunning: values["keep-running"] ?? false,
+      });
+      return summary.audit.verified && summary.linkage.truth.fp === 0 ? 0 : 1;
+    }
+    case "up": {
+      await prepareDatabase(config.databaseUrl);
+      await keysCommand(["init"], config.keysDir);
+      const running = startServices(config.dataDir, process.env);
+      process.on("SIGINT", () => void running.stop().then(() => process.exit(0)));
+      console.log(`services starting; logs in ${join(config.dataDir, "logs")}; Ctrl-C stops them`);
+      await failOnExit(running, join(config.dataDir, "logs"));
+      return 1;
+    }
+    case "db":
+      if (rest[0] !== "migrate") break;
+      await prepareDatabase(config.databaseUrl);
+      console.log("database ready");
+      return 0;
+    case "keys":
+      return keysCommand(rest, config.keysDir);
+    case "token": {
+      const { values } = parseArgs({ args: rest, options: { sub: { type: "string" }, role: { type: "string" } } });
+      if (!values.sub || !ROLES.includes(values.role as Role)) break;
+      console.log(new KruispuntClient({ keysDir: config.keysDir }).token({ sub: values.sub, role: values.role as Role }));
+      return 0;
+    }
+    case "audit":
+      return auditCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
+    case undefined:
+    case "help":
+    case "--help":
+      console.log(HELP);
+      return 0;
+  }
+  console.error(`unknown or incomplete command: ${argv.join(" ")}\n\n${HELP}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`kruispunt: ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+/**
+ * Runs the five services as child processes on this machine, each logging to
+ * `<dataDir>/logs/<service>.log`, and stops them with SIGTERM (graceful shutdown).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, SERVICE_NAMES, type ServiceName } from "@kruispunt/service-kit";
+
+export interface RunningServices {
+  processes: Map<ServiceName, ChildProcess>;
+  /** SIGTERM to every service; resolves when all exited (SIGKILL after `graceMs`). */
+  stop: (graceMs?: number) => Promise<void>;
+}
+
+/** Spawns every service with `env` added to this process's environment. */
+export function startServices(dataDir: string, env: NodeJS.ProcessEnv): RunningServices {
+  const logs = join(dataDir, "logs");
+  mkdirSync(logs, { recursive: true });
+  const processes = new Map<ServiceName, ChildProcess>();
+  for (const service of SERVICE_NAMES) {
+    const log = openSync(join(logs, `${service}.log`), "a");
+    const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "services", service, "src", "main.ts")], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, KRUISPUNT_DATA_DIR: dataDir },
+      stdio: ["ignore", log, log],
+    });
+    processes.set(service, child);
+  }
+  const stop = async (graceMs = 15_000) => {
+    await Promise.all(
+      [...processes.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
+            child.once("exit", () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+  };
+  return { processes, stop };
+}
+
+/** Rejects as soon as any service exits on its own (so a crash does not look like a hang). */
+export function failOnExit(running: RunningServices, logsDir: string): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    for (const [service, child] of running.processes) {
+      child.once("exit", (code, signal) => {
+        reject(new Error(`service ${service} exited (${signal ?? code}); see ${join(logsDir, `${service}.log`)}`));
+      });
+    }
+  });
+}

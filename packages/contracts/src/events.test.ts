@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { decodeEvent, encodeEvent, type LinkageEvent, type PseudonymisedRecord } from "./events";
+
+describe("event codec", () => {
+  it("round-trips a pseudonymised record with all fields", () => {
+    const event: PseudonymisedRecord = {
+      agency: "alpha",
+      dataset: "persons",
+      sourceRecordId: "42",
+      version: 3,
+      linkagePseudonym: "ab".repeat(32),
+      keyVersion: 1,
+      keyringFingerprint: "0123456789abcdef",
+      variables: { state: "nsw", date_of_birth: "19151111" },
+      uploadId: "u-1",
+      withdrawn: false,
+    };
+    expect(decodeEvent("PseudonymisedRecord", encodeEvent("PseudonymisedRecord", event))).toEqual(event);
+  });
+
+  it("keeps enum kinds as names", () => {
+    const event: LinkageEvent = {
+      kind: "UNLINKED",
+      agency: "beta",
+      dataset: "persons",
+      sourceRecordId: "7",
+      version: 1,
+      clusterId: "c",
+      linkagePseudonym: "",
+      variables: {},
+      method: "withdrawal",
+      score: 0,
+    };
+    expect(decodeEvent("LinkageEvent", encodeEvent("LinkageEvent", event)).kind).toBe("UNLINKED");
+  });
+
+  it("refuses a field of the wrong type", () => {
+    expect(() =>
+      encodeEvent("SourceRecord", { agency: 5 } as unknown as Parameters<typeof encodeEvent<"SourceRecord">>[1]),
+    ).toThrow(/agency/);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * TypeScript shapes of the events in proto/kruispunt/v1/records.proto, and their
+ * codec. The .proto file is the source of truth; protobufjs loads it at start-up, so
+ * a field added there is encoded without a code generation step. These interfaces
+ * mirror it in protobufjs' camelCase naming.
+ */
+import { fileURLToPath } from "node:url";
+import protobuf from "protobufjs";
+
+export interface SourceRecord {
+  agency: string;
+  dataset: string;
+  sourceRecordId: string;
+  version: number;
+  scheme: string;
+  sealedIdentifier: string;
+  variables: Record<string, string>;
+  uploadId: string;
+  withdrawn: boolean;
+}
+
+export interface PseudonymisedRecord {
+  agency: string;
+  dataset: string;
+  sourceRecordId: string;
+  version: number;
+  linkagePseudonym: string;
+  keyVersion: number;
+  keyringFingerprint: string;
+  variables: Record<string, string>;
+  uploadId: string;
+  withdrawn: boolean;
+}
+
+export type LinkageEventKind = "LINKED" | "UNLINKED" | "UPDATED";
+
+export interface LinkageEvent {
+  kind: LinkageEventKind;
+  agency: string;
+  dataset: string;
+  sourceRecordId: string;
+  version: number;
+  clusterId: string;
+  linkagePseudonym: string;
+  variables: Record<string, string>;
+  method: string;
+  score: number;
+}
+
+export interface AuditEventMessage {
+  eventId: string;
+  occurredAt: string;
+  service: string;
+  actor: string;
+  role: string;
+  action: string;
+  object: string;
+  reference: string;
+  counts: Record<string, number>;
+  detailsJson: string;
+}
+
+interface EventTypes {
+  SourceRecord: SourceRecord;
+  PseudonymisedRecord: PseudonymisedRecord;
+  LinkageEvent: LinkageEvent;
+  AuditEvent: AuditEventMessage;
+}
+export type EventName = keyof EventTypes;
+
+const protoPath = fileURLToPath(new URL("../../../proto/kruispunt/v1/records.proto", import.meta.url));
+const root = protobuf.loadSync(protoPath);
+
+// toObject options: int64 as JS numbers (versions and counts stay far below 2^53),
+// enums as their names, and defaults filled so every field is present.
+const toObjectOptions = { longs: Number, enums: String, defaults: true } as const;
+
+// verify() checks enum fields against their numbers, while our objects carry names.
+function withEnumNumbers(type: protobuf.Type, event: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...event };
+  for (const field of type.fieldsArray) {
+    const value = copy[field.name];
+    if (field.resolvedType instanceof protobuf.Enum && typeof value === "string") {
+      copy[field.name] = field.resolvedType.values[value] ?? value;
+    }
+  }
+  return copy;
+}
+
+/** Encodes an event as protobuf bytes. Throws if a field has the wrong type. */
+export function encodeEvent<N extends EventName>(name: N, event: EventTypes[N]): Uint8Array {
+  const type = root.lookupType(`kruispunt.v1.${name}`);
+  const problem = type.verify(withEnumNumbers(type, event as unknown as Record<string, unknown>));
+  if (problem) throw new TypeError(`${name}: ${problem}`);
+  return type.encode(type.fromObject(event as unknown as Record<string, unknown>)).finish();
+}
+
+/** Decodes protobuf bytes into an event with every field present. Throws on malformed bytes. */
+export function decodeEvent<N extends EventName>(name: N, bytes: Uint8Array): EventTypes[N] {
+  const type = root.lookupType(`kruispunt.v1.${name}`);
+  return type.toObject(type.decode(bytes), toObjectOptions) as EventTypes[N];
+}

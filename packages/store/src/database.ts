@@ -1,0 +1,66 @@
+/**
+ * PostgreSQL access: one pool per service, database creation, and migrations with
+ * node-pg-migrate (SQL files in ../migrations, applied in file-name order and
+ * recorded in public.pgmigrations).
+ */
+import { fileURLToPath } from "node:url";
+import { runner } from "node-pg-migrate";
+import pg from "pg";
+
+/** Default for DATABASE_URL: the local server with trust auth. */
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kruispunt";
+
+const migrationsDir = fileURLToPath(new URL("../migrations", import.meta.url));
+
+/** A pool on `url` (max `size` connections). */
+export function createPool(url: string, size = 5): pg.Pool {
+  return new pg.Pool({ connectionString: url, max: size });
+}
+
+/**
+ * Creates the database named in `url` if it does not exist, connecting to the
+ * server's `postgres` database to do so. Idempotent.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsupported database name "${name}"`);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(url: string): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl: url,
+    dir: migrationsDir,
+    direction: "up",
+    migrationsTable: "pgmigrations",
+    log: () => {},
+  });
+  return applied.map((m) => m.name);
+}
+
+/** Runs `work` in a transaction: COMMIT if it resolves, ROLLBACK if it throws. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

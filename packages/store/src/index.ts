@@ -1,0 +1,2 @@
+export * from "./database";
+export type { Pool, PoolClient } from "pg";

@@ -1,0 +1,158 @@
+/**
+ * Streams one CSV upload (RFC 4180, UTF-8, optional BOM) through the dataset
+ * contract: each record is either accepted (identifier validated, canonicalised and
+ * sealed to the pseudonymiser, then published) or refused with its line, field and
+ * reason code. Records are published in batches; a batch is counted as accepted
+ * only once Kafka acknowledged it.
+ */
+import type { Readable } from "node:stream";
+import { encodeEvent } from "@kruispunt/contracts";
+import { sealIdentifier } from "@kruispunt/crypto";
+import { getScheme } from "@kruispunt/identifiers";
+import { parse } from "csv-parse";
+import { checkVariable, type DatasetContract } from "./contract";
+
+export interface Refusal {
+  /** 1-based line number of the record in the file (the header is line 1). */
+  line: number;
+  /** The source record id, when the record had one. */
+  sourceRecordId: string | null;
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface UploadVerdict {
+  uploadId: string;
+  submitted: number;
+  accepted: number;
+  refused: number;
+  refusals: Refusal[];
+}
+
+export interface UploadInput {
+  agency: string;
+  dataset: string;
+  uploadId: string;
+  contract: DatasetContract;
+  body: Readable;
+  sealPublicKey: Uint8Array;
+  publish: (messages: { key: string; value: Uint8Array }[]) => Promise<void>;
+  batchSize?: number;
+}
+
+/** Thrown when the file itself (not one record) cannot be read: bad CSV, missing columns. */
+export class UploadFormatError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads the whole upload; resolves with the verdict, rejects with UploadFormatError or a publish error. */
+export async function processUpload(input: UploadInput): Promise<UploadVerdict> {
+  const { contract } = input;
+  const scheme = getScheme(contract.identifier.scheme);
+  const parser = input.body.pipe(
+    parse({
+      columns: (header: string[]) => {
+        checkHeader(contract, header);
+        return header;
+      },
+      bom: true, trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }),
+  );
+  const verdict: UploadVerdict = { uploadId: input.uploadId, submitted: 0, accepted: 0, refused: 0, refusals: [] };
+  const batchSize = input.batchSize ?? 500;
+  let batch: { key: string; value: Uint8Array }[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await input.publish(batch);
+    verdict.accepted += batch.length;
+    batch = [];
+  };
+  const refuse = (r: Refusal) => {
+    verdict.refused += 1;
+    verdict.refusals.push(r);
+  };
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
+      verdict.submitted += 1;
+      const line = info.lines;
+      const sourceRecordId = record[contract.sourceRecordId] ?? "";
+      if (sourceRecordId === "" || sourceRecordId.length > 128) {
+        refuse({ line, sourceRecordId: null, field: contract.sourceRecordId, code: "KRP_ERR_MISSING_RECORD_ID", message: "the source record id is empty or longer than 128 characters" });
+        continue;
+      }
+      let version = 1;
+      if (contract.versionField) {
+        const raw = record[contract.versionField] ?? "";
+        if (!/^\d{1,15}$/.test(raw)) {
+          refuse({ line, sourceRecordId, field: contract.versionField, code: "KRP_ERR_BAD_VERSION", message: "the version must be a non-negative integer" });
+          continue;
+        }
+        version = Number(raw);
+      }
+      const validation = scheme.validate(record[contract.identifier.field] ?? "");
+      if (!validation.ok) {
+        refuse({ line, sourceRecordId, field: contract.identifier.field, code: validation.refusal.code, message: validation.refusal.message });
+        continue;
+      }
+      const variables: Record<string, string> = {};
+      let bad: Refusal | null = null;
+      for (const variable of contract.variables) {
+        const value = record[variable.name] ?? "";
+        const code = checkVariable(variable, value);
+        if (code) {
+          bad = { line, sourceRecordId, field: variable.name, code, message: `value does not conform to type ${variable.type}` };
+          break;
+        }
+        variables[variable.name] = value;
+      }
+      if (bad) {
+        refuse(bad);
+        continue;
+      }
+      batch.push({
+        key: `${input.agency}/${input.dataset}/${sourceRecordId}`,
+        value: encodeEvent("SourceRecord", {
+          agency: input.agency,
+          dataset: input.dataset,
+          sourceRecordId,
+          version,
+          scheme: scheme.name,
+          sealedIdentifier: sealIdentifier(input.sealPublicKey, validation.canonical),
+          variables,
+          uploadId: input.uploadId,
+          withdrawn: false,
+        }),
+      });
+      if (batch.length >= batchSize) await flush();
+    }
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (error instanceof UploadFormatError) throw error;
+    if (cause instanceof UploadFormatError) throw cause;
+    const csv = error as { code?: string; lines?: number };
+    // csv-parse messages quote the offending text; keep only its code and line.
+    if (typeof csv.code === "string" && csv.code.startsWith("CSV_")) {
+      throw new UploadFormatError(`malformed CSV (${csv.code})`, csv.lines ?? null);
+    }
+    throw error;
+  }
+  await flush();
+  return verdict;
+}
+
+function checkHeader(contract: DatasetContract, columns: string[]): void {
+  const needed = [contract.identifier.field, contract.sourceRecordId, ...contract.variables.map((v) => v.name)];
+  if (contract.versionField) needed.push(contract.versionField);
+  const missing = needed.filter((c) => !columns.includes(c));
+  if (missing.length > 0) throw new UploadFormatError(`the header lacks column(s) ${missing.join(", ")}`, 1);
+}

@@ -1,0 +1,83 @@
+/**
+ * Linker: consumes records.pseudonymised, links records into person clusters in its
+ * PostgreSQL linkage store, publishes linkage.events and audits every decision.
+ */
+import { TOPICS } from "@kruispunt/bus";
+import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
+import { buildServiceApp, databaseReady, derivedEventId, KrpError, type ServiceContext } from "@kruispunt/service-kit";
+import { inTransaction } from "@kruispunt/store";
+import type { FastifyInstance } from "fastify";
+import { linkRecords } from "./exact-linkage";
+
+const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
+
+/**
+ * Builds the app and starts the consumer. HTTP (role auditor):
+ * - `GET /v1/stats` → `{records, withdrawn, clusters, linkedPairs}` (current state).
+ * - `GET /v1/links?left=AGENCY/DATASET&right=AGENCY/DATASET` → `{pairs: [{left, right, clusterId}]}`:
+ *   source record ids of the records currently linked across the two datasets (the
+ *   agencies' own record ids, never identifiers). 400 if a dataset reference is malformed.
+ */
+export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
+  const app = buildServiceApp({ name: "linker", logger: ctx.logger, metrics: ctx.metrics, jwtSecret: ctx.jwtSecret, ready: databaseReady(ctx.pool) });
+
+  app.get("/v1/stats", { preHandler: app.authorize("auditor", "service") }, async () => {
+    const { rows } = await ctx.pool.query(
+      `SELECT count(*) FILTER (WHERE NOT withdrawn)::int AS records,
+              count(*) FILTER (WHERE withdrawn)::int AS withdrawn,
+              count(DISTINCT cluster_id)::int AS clusters
+       FROM linker.records`,
+    );
+    const pairs = await ctx.pool.query(
+      `SELECT count(*)::int AS n FROM linker.records a JOIN linker.records b
+         ON a.cluster_id = b.cluster_id AND (a.agency, a.dataset) < (b.agency, b.dataset)
+       WHERE NOT a.withdrawn AND NOT b.withdrawn`,
+    );
+    return { ...rows[0], linkedPairs: pairs.rows[0].n };
+  });
+
+  app.get("/v1/links", { preHandler: app.authorize("auditor") }, async (request) => {
+    const query = request.query as { left?: string; right?: string };
+    const left = datasetRef.exec(query.left ?? "");
+    const right = datasetRef.exec(query.right ?? "");
+    if (!left || !right) throw new KrpError("KRP_ERR_BAD_REQUEST", "left and right: dataset references AGENCY/DATASET");
+    const { rows } = await ctx.pool.query(
+      `SELECT a.source_record_id AS left, b.source_record_id AS right, a.cluster_id AS "clusterId"
+       FROM linker.records a JOIN linker.records b ON a.cluster_id = b.cluster_id
+       WHERE a.agency = $1 AND a.dataset = $2 AND b.agency = $3 AND b.dataset = $4
+         AND NOT a.withdrawn AND NOT b.withdrawn
+       ORDER BY a.source_record_id, b.source_record_id`,
+      [left[1], left[2], right[1], right[2]],
+    );
+    return { pairs: rows };
+  });
+
+  await ctx.bus.consume({
+    groupId: "linker",
+    topic: TOPICS.pseudonymised,
+    handleBatch: async (messages) => {
+      const timer = ctx.metrics.batchSeconds.startTimer({ topic: TOPICS.pseudonymised });
+      const records = messages.map((m) => decodeEvent("PseudonymisedRecord", m.value));
+      const outcome = await inTransaction(ctx.pool, (client) => linkRecords(client, records, null));
+      await ctx.bus.publish(
+        TOPICS.linkage,
+        outcome.events.map((e) => ({ key: e.clusterId || `${e.agency}/${e.dataset}/${e.sourceRecordId}`, value: encodeEvent("LinkageEvent", e) })),
+      );
+      await ctx.audit.record(
+        ...outcome.decisions.map((d) => ({
+          eventId: derivedEventId("link.decision", d.left, d.right, d.outcome),
+          actor: "linker",
+          role: "service",
+          action: "link.decision",
+          object: `${d.left} ${d.right}`,
+          counts: { pairs: d.outcome === "link" ? 1 : -1 },
+          details: { outcome: d.outcome, method: d.method, score: d.score, cluster: d.clusterId },
+        })),
+      );
+      ctx.metrics.records.inc({ stage: "link", outcome: "linked" }, outcome.events.length);
+      ctx.metrics.records.inc({ stage: "link", outcome: "stale" }, outcome.stale);
+      timer();
+    },
+  });
+  return app;
+}

@@ -1,0 +1,4 @@
+import { runService } from "@kruispunt/service-kit";
+import { buildApp } from "./app";
+
+await runService("linker", buildApp);

@@ -1,0 +1,100 @@
+/**
+ * The pseudonymiser's Kafka handler: opens each sealed identifier, validates it
+ * again under its scheme (the pseudonymiser trusts no one), replaces it by the
+ * linkage pseudonym HMAC-SHA-256(linkage key, scheme ‖ 0x00 ‖ canonical identifier)
+ * and forgets it. Records that cannot be processed go to the dead-letter topic
+ * with a reason code, never with the identifier.
+ */
+import type { BusMessage } from "@kruispunt/bus";
+import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
+import { linkagePseudonym, openSealedIdentifier } from "@kruispunt/crypto";
+import { getScheme } from "@kruispunt/identifiers";
+
+export interface PseudonymiserKeys {
+  linkageKey: Uint8Array;
+  linkageKeyVersion: number;
+  keyringFingerprint: string;
+  sealPublicKey: Uint8Array;
+  sealSecretKey: Uint8Array;
+}
+
+export interface DeadLetter {
+  agency: string;
+  dataset: string;
+  sourceRecordId: string;
+  code: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface BatchOutcome {
+  pseudonymised: { key: string; value: Uint8Array }[];
+  deadLetters: DeadLetter[];
+  /** Per agency/dataset: records pseudonymised and refused, for the audit trail. */
+  counts: Map<string, { pseudonymised: number; refused: number; withdrawn: number }>;
+}
+
+/** Pseudonymises one batch of records.intake messages. Pure apart from the keys. */
+export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKeys): BatchOutcome {
+  const outcome: BatchOutcome = { pseudonymised: [], deadLetters: [], counts: new Map() };
+  for (const message of messages) {
+    let record: ReturnType<typeof decodeEvent<"SourceRecord">>;
+    try {
+      record = decodeEvent("SourceRecord", message.value);
+    } catch {
+      outcome.deadLetters.push({ agency: "", dataset: "", sourceRecordId: "", code: "KRP_ERR_UNDECODABLE", topic: message.topic, partition: message.partition, offset: message.offset });
+      continue;
+    }
+    const object = `${record.agency}/${record.dataset}`;
+    const counts = outcome.counts.get(object) ?? { pseudonymised: 0, refused: 0, withdrawn: 0 };
+    outcome.counts.set(object, counts);
+    const refuse = (code: string) => {
+      counts.refused += 1;
+      outcome.deadLetters.push({ agency: record.agency, dataset: record.dataset, sourceRecordId: record.sourceRecordId, code, topic: message.topic, partition: message.partition, offset: message.offset });
+    };
+    let pseudonym = "";
+    if (record.withdrawn) {
+      counts.withdrawn += 1;
+    } else {
+      let canonical: string;
+      try {
+        canonical = openSealedIdentifier(keys.sealPublicKey, keys.sealSecretKey, record.sealedIdentifier);
+      } catch {
+        refuse("KRP_ERR_SEAL_OPEN_FAILED");
+        continue;
+      }
+      let scheme: ReturnType<typeof getScheme>;
+      try {
+        scheme = getScheme(record.scheme);
+      } catch {
+        refuse("KRP_ERR_UNKNOWN_SCHEME");
+        continue;
+      }
+      const validation = scheme.validate(canonical);
+      if (!validation.ok) {
+        refuse(validation.refusal.code);
+        continue;
+      }
+      pseudonym = linkagePseudonym(keys.linkageKey, scheme.name, validation.canonical);
+      counts.pseudonymised += 1;
+    }
+    outcome.pseudonymised.push({
+      // Keyed by linkage pseudonym so one person's records meet in one linker partition.
+      key: pseudonym || `${record.agency}/${record.dataset}/${record.sourceRecordId}`,
+      value: encodeEvent("PseudonymisedRecord", {
+        agency: record.agency,
+        dataset: record.dataset,
+        sourceRecordId: record.sourceRecordId,
+        version: record.version,
+        linkagePseudonym: pseudonym,
+        keyVersion: keys.linkageKeyVersion,
+        keyringFingerprint: keys.keyringFingerprint,
+        variables: record.variables,
+        uploadId: record.uploadId,
+        withdrawn: record.withdrawn,
+      }),
+    });
+  }
+  return outcome;
+}
