@@ -89,14 +89,23 @@ export class Bus {
     if (missing.length > 0) {
       await this.admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((s) => ({ topic: this.name(s.topic), numPartitions: s.numPartitions, replicationFactor: 1 })),
+        topics: missing.map((s) => ({
+          topic: this.name(s.topic),
+          numPartitions: s.numPartitions,
+          replicationFactor: 1,
+        })),
       });
     }
     for (let attempt = 0; ; attempt++) {
-      const { topics } = await this.admin.fetchTopicMetadata({ topics: specs.map((s) => this.name(s.topic)) });
-      const leaderless = topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map(() => t.name));
+      const { topics } = await this.admin.fetchTopicMetadata({
+        topics: specs.map((s) => this.name(s.topic)),
+      });
+      const leaderless = topics.flatMap((t) =>
+        t.partitions.filter((p) => p.leader < 0).map(() => t.name),
+      );
       if (leaderless.length === 0) return;
-      if (attempt > 50) throw new Error(`topics without partition leaders: ${leaderless.join(", ")}`);
+      if (attempt > 50)
+        throw new Error(`topics without partition leaders: ${leaderless.join(", ")}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

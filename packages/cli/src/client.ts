@@ -12,8 +12,11 @@ export class ApiError extends Error {
     readonly body: unknown,
     what: string,
   ) {
-    const detail = (body as { message?: string; code?: string } | null)?.message ?? JSON.stringify(body);
-    super(`${what}: HTTP ${status} ${(body as { code?: string } | null)?.code ?? ""} ${detail}`.trim());
+    const detail =
+      (body as { message?: string; code?: string } | null)?.message ?? JSON.stringify(body);
+    super(
+      `${what}: HTTP ${status} ${(body as { code?: string } | null)?.code ?? ""} ${detail}`.trim(),
+    );
   }
 }
 
@@ -32,7 +35,9 @@ export class KruispuntClient {
     this.urls = Object.fromEntries(
       (Object.keys(SERVICE_PORTS) as ServiceName[]).map((s) => [
         s,
-        options.urls?.[s] ?? env[`KRUISPUNT_${s.toUpperCase()}_URL`] ?? `http://127.0.0.1:${SERVICE_PORTS[s]}`,
+        options.urls?.[s] ??
+          env[`KRUISPUNT_${s.toUpperCase()}_URL`] ??
+          `http://127.0.0.1:${SERVICE_PORTS[s]}`,
       ]),
     ) as Record<ServiceName, string>;
   }
@@ -55,11 +60,16 @@ export class KruispuntClient {
   ): Promise<T> {
     const init: RequestInit & { duplex?: "half" } = {
       method,
-      headers: { authorization: `Bearer ${this.token(as)}`, ...(body !== undefined ? { "content-type": contentType } : {}) },
+      headers: {
+        authorization: `Bearer ${this.token(as)}`,
+        ...(body !== undefined ? { "content-type": contentType } : {}),
+      },
     };
     if (body !== undefined) {
-      init.body = contentType === "application/json" ? JSON.stringify(body) : (body as RequestInit["body"]);
-      if (typeof (body as { pipe?: unknown }).pipe === "function" || body instanceof ReadableStream) init.duplex = "half";
+      init.body =
+        contentType === "application/json" ? JSON.stringify(body) : (body as RequestInit["body"]);
+      if (typeof (body as { pipe?: unknown }).pipe === "function" || body instanceof ReadableStream)
+        init.duplex = "half";
     }
     const response = await fetch(`${this.urls[service]}${path}`, init);
     const text = await response.text();
@@ -75,7 +85,9 @@ export class KruispuntClient {
 
   /** Downloads a file's raw text. */
   async download(service: ServiceName, path: string, as: Claims): Promise<string> {
-    const response = await fetch(`${this.urls[service]}${path}`, { headers: { authorization: `Bearer ${this.token(as)}` } });
+    const response = await fetch(`${this.urls[service]}${path}`, {
+      headers: { authorization: `Bearer ${this.token(as)}` },
+    });
     const text = await response.text();
     if (!response.ok) throw new ApiError(response.status, text, `GET ${service}${path}`);
     return text;
@@ -92,7 +104,8 @@ export class KruispuntClient {
         } catch {
           // not listening yet
         }
-        if (Date.now() > deadline) throw new Error(`${s} did not become ready within ${timeoutMs / 1000} s`);
+        if (Date.now() > deadline)
+          throw new Error(`${s} did not become ready within ${timeoutMs / 1000} s`);
         await new Promise((r) => setTimeout(r, 250));
       }
     }

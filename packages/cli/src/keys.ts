@@ -26,13 +26,23 @@ export async function initKeys(keysDir: string): Promise<string[]> {
   ensure(files.pseudonymiserKeyring, () => {
     const ring = generateKeyring(["linkage", "seal"]);
     writeKeyring(files.pseudonymiserKeyring, ring);
-    writeFileSync(files.pseudonymiserSealPublic, `${Buffer.from(publicKeyOf(ring, "seal")).toString("hex")}\n`, { mode: 0o644 });
+    writeFileSync(
+      files.pseudonymiserSealPublic,
+      `${Buffer.from(publicKeyOf(ring, "seal")).toString("hex")}\n`,
+      { mode: 0o644 },
+    );
   });
-  ensure(files.releaseKeyring, () => writeKeyring(files.releaseKeyring, generateKeyring(["release"])));
+  ensure(files.releaseKeyring, () =>
+    writeKeyring(files.releaseKeyring, generateKeyring(["release"])),
+  );
   ensure(files.auditKeyring, () => {
     const ring = generateKeyring(["signing"]);
     writeKeyring(files.auditKeyring, ring);
-    writeFileSync(files.auditSigningPublic, `${Buffer.from(publicKeyOf(ring, "signing")).toString("hex")}\n`, { mode: 0o644 });
+    writeFileSync(
+      files.auditSigningPublic,
+      `${Buffer.from(publicKeyOf(ring, "signing")).toString("hex")}\n`,
+      { mode: 0o644 },
+    );
   });
   ensure(files.jwtSecret, () => readOrCreateJwtSecret(files.jwtSecret));
   return created;

@@ -38,7 +38,14 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig("intake");
   switch (command) {
     case "demo": {
-      const { values } = parseArgs({ args: rest, options: { "limit-pairs": { type: "string" }, out: { type: "string" }, "keep-running": { type: "boolean" } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          "limit-pairs": { type: "string" },
+          out: { type: "string" },
+          "keep-running": { type: "boolean" },
+        },
+      });
       const summary = await demo({
         febrlDir: join(REPO_ROOT, "..", "shared", "data", "febrl4"),
         outDir: values.out ?? join(REPO_ROOT, "out", "demo"),
@@ -64,9 +71,17 @@ async function main(argv: string[]): Promise<number> {
     case "keys":
       return keysCommand(rest, config.keysDir);
     case "token": {
-      const { values } = parseArgs({ args: rest, options: { sub: { type: "string" }, role: { type: "string" } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { sub: { type: "string" }, role: { type: "string" } },
+      });
       if (!values.sub || !ROLES.includes(values.role as Role)) break;
-      console.log(new KruispuntClient({ keysDir: config.keysDir }).token({ sub: values.sub, role: values.role as Role }));
+      console.log(
+        new KruispuntClient({ keysDir: config.keysDir }).token({
+          sub: values.sub,
+          role: values.role as Role,
+        }),
+      );
       return 0;
     }
     case "audit":

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, SERVICE_NAMES, type ServiceName } from "@kruispunt/service-kit";
+import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "@kruispunt/service-kit";
 
 export interface RunningServices {
   processes: Map<ServiceName, ChildProcess>;
@@ -13,18 +13,34 @@ export interface RunningServices {
   stop: (graceMs?: number) => Promise<void>;
 }
 
-/** Spawns every service with `env` added to this process's environment. */
-export function startServices(dataDir: string, env: NodeJS.ProcessEnv): RunningServices {
+/**
+ * Spawns every service with `env` added to this process's environment, each on its
+ * default port plus `portOffset` (so a test run can sit beside a running demo).
+ */
+export function startServices(
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  portOffset = 0,
+): RunningServices {
   const logs = join(dataDir, "logs");
   mkdirSync(logs, { recursive: true });
   const processes = new Map<ServiceName, ChildProcess>();
   for (const service of SERVICE_NAMES) {
     const log = openSync(join(logs, `${service}.log`), "a");
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "services", service, "src", "main.ts")], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env, KRUISPUNT_DATA_DIR: dataDir },
-      stdio: ["ignore", log, log],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(REPO_ROOT, "services", service, "src", "main.ts")],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          ...env,
+          KRUISPUNT_DATA_DIR: dataDir,
+          PORT: String(SERVICE_PORTS[service] + portOffset),
+        },
+        stdio: ["ignore", log, log],
+      },
+    );
     processes.set(service, child);
   }
   const stop = async (graceMs = 15_000) => {
@@ -51,7 +67,11 @@ export function failOnExit(running: RunningServices, logsDir: string): Promise<n
   return new Promise((_resolve, reject) => {
     for (const [service, child] of running.processes) {
       child.once("exit", (code, signal) => {
-        reject(new Error(`service ${service} exited (${signal ?? code}); see ${join(logsDir, `${service}.log`)}`));
+        reject(
+          new Error(
+            `service ${service} exited (${signal ?? code}); see ${join(logsDir, `${service}.log`)}`,
+          ),
+        );
       });
     }
   });

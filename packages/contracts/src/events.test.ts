@@ -15,7 +15,9 @@ describe("event codec", () => {
       uploadId: "u-1",
       withdrawn: false,
     };
-    expect(decodeEvent("PseudonymisedRecord", encodeEvent("PseudonymisedRecord", event))).toEqual(event);
+    expect(decodeEvent("PseudonymisedRecord", encodeEvent("PseudonymisedRecord", event))).toEqual(
+      event,
+    );
   });
 
   it("keeps enum kinds as names", () => {
@@ -36,7 +38,9 @@ describe("event codec", () => {
 
   it("refuses a field of the wrong type", () => {
     expect(() =>
-      encodeEvent("SourceRecord", { agency: 5 } as unknown as Parameters<typeof encodeEvent<"SourceRecord">>[1]),
+      encodeEvent("SourceRecord", { agency: 5 } as unknown as Parameters<
+        typeof encodeEvent<"SourceRecord">
+      >[1]),
     ).toThrow(/agency/);
   });
 });

@@ -68,7 +68,9 @@ interface EventTypes {
 }
 export type EventName = keyof EventTypes;
 
-const protoPath = fileURLToPath(new URL("../../../proto/kruispunt/v1/records.proto", import.meta.url));
+const protoPath = fileURLToPath(
+  new URL("../../../proto/kruispunt/v1/records.proto", import.meta.url),
+);
 const root = protobuf.loadSync(protoPath);
 
 // toObject options: int64 as JS numbers (versions and counts stay far below 2^53),
@@ -76,7 +78,10 @@ const root = protobuf.loadSync(protoPath);
 const toObjectOptions = { longs: Number, enums: String, defaults: true } as const;
 
 // verify() checks enum fields against their numbers, while our objects carry names.
-function withEnumNumbers(type: protobuf.Type, event: Record<string, unknown>): Record<string, unknown> {
+function withEnumNumbers(
+  type: protobuf.Type,
+  event: Record<string, unknown>,
+): Record<string, unknown> {
   const copy = { ...event };
   for (const field of type.fieldsArray) {
     const value = copy[field.name];

@@ -26,7 +26,9 @@ describe("createLogger", () => {
 
   it("censors the authorization header of a request", () => {
     const { lines, stream } = capture();
-    createLogger("test", "info", stream).info({ req: { headers: { authorization: "Bearer x.y.z" } } });
+    createLogger("test", "info", stream).info({
+      req: { headers: { authorization: "Bearer x.y.z" } },
+    });
     expect(lines.join("")).not.toContain("x.y.z");
   });
 });

@@ -28,7 +28,11 @@ const redactPaths = [
  * A pino logger named after the service, JSON to stdout (or to `destination`),
  * level from `level` (default "info").
  */
-export function createLogger(service: string, level = "info", destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  service: string,
+  level = "info",
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       name: service,

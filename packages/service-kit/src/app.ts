@@ -52,9 +52,13 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
       throw new KrpError("KRP_ERR_UNAUTHENTICATED", "a valid bearer token is required");
     }
     const claims = claimsSchema.safeParse(request.user);
-    if (!claims.success) throw new KrpError("KRP_ERR_UNAUTHENTICATED", "the token lacks sub or role");
+    if (!claims.success)
+      throw new KrpError("KRP_ERR_UNAUTHENTICATED", "the token lacks sub or role");
     if (!roles.includes(claims.data.role)) {
-      throw new KrpError("KRP_ERR_FORBIDDEN", `role "${claims.data.role}" may not do this; needs ${roles.join(" or ")}`);
+      throw new KrpError(
+        "KRP_ERR_FORBIDDEN",
+        `role "${claims.data.role}" may not do this; needs ${roles.join(" or ")}`,
+      );
     }
   });
 
@@ -65,11 +69,16 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
     registers: [options.metrics.registry],
   });
   app.addHook("onResponse", async (request, reply) => {
-    requests.inc({ route: request.routeOptions.url ?? "unmatched", method: request.method, status: reply.statusCode });
+    requests.inc({
+      route: request.routeOptions.url ?? "unmatched",
+      method: request.method,
+      status: reply.statusCode,
+    });
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) =>
-    sendError(error, request, reply),
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) =>
+      sendError(error, request, reply),
   );
 
   app.get("/health/live", async () => ({ status: "live", service: options.name }));
@@ -96,18 +105,30 @@ function sendError(
 ): FastifyReply {
   if (error instanceof KrpError) {
     if (error.code === "KRP_ERR_UNAVAILABLE") reply.header("retry-after", "5");
-    return reply.code(error.statusCode).send({ code: error.code, message: error.message, details: error.details });
+    return reply
+      .code(error.statusCode)
+      .send({ code: error.code, message: error.message, details: error.details });
   }
   const status = error.statusCode ?? 500;
   if (status === 415) {
-    return reply.code(415).send({ code: "KRP_ERR_UNSUPPORTED_MEDIA_TYPE", message: ERRORS.KRP_ERR_UNSUPPORTED_MEDIA_TYPE.description });
+    return reply.code(415).send({
+      code: "KRP_ERR_UNSUPPORTED_MEDIA_TYPE",
+      message: ERRORS.KRP_ERR_UNSUPPORTED_MEDIA_TYPE.description,
+    });
   }
   if (status >= 400 && status < 500) {
     // Parser messages can quote the body (which may hold an identifier): keep
     // fastify's schema-validation text, replace everything else by a fixed one.
-    const message = error.validation ? error.message : `malformed request (${error.code ?? "bad input"})`;
+    const message = error.validation
+      ? error.message
+      : `malformed request (${error.code ?? "bad input"})`;
     return reply.code(status).send({ code: "KRP_ERR_BAD_REQUEST", message });
   }
-  request.log.error({ err: { type: error.name, code: error.code, stack: error.stack } }, "unhandled error");
-  return reply.code(500).send({ code: "KRP_ERR_INTERNAL", message: ERRORS.KRP_ERR_INTERNAL.description });
+  request.log.error(
+    { err: { type: error.name, code: error.code, stack: error.stack } },
+    "unhandled error",
+  );
+  return reply
+    .code(500)
+    .send({ code: "KRP_ERR_INTERNAL", message: ERRORS.KRP_ERR_INTERNAL.description });
 }

@@ -14,7 +14,10 @@ function baseSchema(service: ServiceName) {
     PORT: z.coerce.number().int().min(0).max(65535).default(SERVICE_PORTS[service]),
     KAFKA_BROKERS: z.string().default("127.0.0.1:9092"),
     /** Prefix of topic and consumer-group names; lets a test run share a cluster. */
-    KAFKA_NAMESPACE: z.string().regex(/^[a-z0-9._-]*$/).default(""),
+    KAFKA_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9._-]*$/)
+      .default(""),
     DATABASE_URL: z.string().url().default(DEFAULT_DATABASE_URL),
     KRUISPUNT_DATA_DIR: z.string().default(join(REPO_ROOT, ".data")),
     /** Defaults to $KRUISPUNT_DATA_DIR/keys; set it where keys are mounted apart (k8s Secret). */
@@ -39,13 +42,18 @@ export interface ServiceConfig {
  * Parses `env` (default process.env) for `service`. Throws a zod error naming the
  * variable when one is malformed.
  */
-export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): Readonly<ServiceConfig> {
+export function loadConfig(
+  service: ServiceName,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<ServiceConfig> {
   const parsed = baseSchema(service).parse(env);
   return Object.freeze({
     service,
     host: parsed.HOST,
     port: parsed.PORT,
-    kafkaBrokers: parsed.KAFKA_BROKERS.split(",").map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: parsed.KAFKA_BROKERS.split(",")
+      .map((b) => b.trim())
+      .filter(Boolean),
     kafkaNamespace: parsed.KAFKA_NAMESPACE,
     databaseUrl: parsed.DATABASE_URL,
     dataDir: parsed.KRUISPUNT_DATA_DIR,

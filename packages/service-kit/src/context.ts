@@ -6,7 +6,12 @@
 import { join } from "node:path";
 import { readOrCreateJwtSecret } from "@kruispunt/auth";
 import { Bus } from "@kruispunt/bus";
-import { createLogger, createMetrics, type Logger, type ServiceMetrics } from "@kruispunt/observability";
+import {
+  createLogger,
+  createMetrics,
+  type Logger,
+  type ServiceMetrics,
+} from "@kruispunt/observability";
 import { createPool, type Pool } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { AuditTrail } from "./audit-trail";
@@ -30,7 +35,12 @@ export async function createContext(service: ServiceName): Promise<ServiceContex
   const metrics = createMetrics(service);
   const pool = createPool(config.databaseUrl);
   await pool.query("SELECT 1");
-  const bus = await Bus.connect({ brokers: config.kafkaBrokers, clientId: `kruispunt-${service}`, logger, namespace: config.kafkaNamespace });
+  const bus = await Bus.connect({
+    brokers: config.kafkaBrokers,
+    clientId: `kruispunt-${service}`,
+    logger,
+    namespace: config.kafkaNamespace,
+  });
   await bus.ensureTopics();
   const jwtSecret = readOrCreateJwtSecret(join(config.keysDir, "jwt.secret"));
   return { config, logger, metrics, bus, pool, audit: new AuditTrail(bus, service), jwtSecret };

@@ -1,6 +1,6 @@
 export * from "./app";
 export * from "./audit-trail";
 export * from "./config";
+export * from "./context";
 export * from "./errors";
 export * from "./paths";
-export * from "./context";

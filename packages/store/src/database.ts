@@ -50,7 +50,10 @@ export async function migrate(url: string): Promise<string[]> {
 }
 
 /** Runs `work` in a transaction: COMMIT if it resolves, ROLLBACK if it throws. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");

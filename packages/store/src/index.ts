@@ -1,2 +1,2 @@
-export * from "./database";
 export type { Pool, PoolClient } from "pg";
+export * from "./database";

@@ -3,7 +3,13 @@
  * at a time, however many audit replicas run), reads entries back in order for
  * verification, and stores signed checkpoints of the chain head.
  */
-import { type AuditEvent, appendToChain, type ChainEntry, type SignedCheckpoint, signCheckpoint } from "@kruispunt/audit-chain";
+import {
+  type AuditEvent,
+  appendToChain,
+  type ChainEntry,
+  type SignedCheckpoint,
+  signCheckpoint,
+} from "@kruispunt/audit-chain";
 import type { AuditEventMessage } from "@kruispunt/contracts";
 import type { Pool, PoolClient } from "@kruispunt/store";
 
@@ -35,10 +41,17 @@ export function toAuditEvent(m: AuditEventMessage): AuditEvent {
 /** Appends events not yet in the chain; returns how many were appended. */
 export async function appendEvents(client: PoolClient, events: AuditEvent[]): Promise<number> {
   await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
-  const known = await client.query<{ event_id: string }>("SELECT event_id FROM audit.entries WHERE event_id = ANY($1::uuid[])", [events.map((e) => e.eventId)]);
+  const known = await client.query<{ event_id: string }>(
+    "SELECT event_id FROM audit.entries WHERE event_id = ANY($1::uuid[])",
+    [events.map((e) => e.eventId)],
+  );
   const seen = new Set(known.rows.map((r) => r.event_id));
-  const headRow = await client.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit.entries ORDER BY seq DESC LIMIT 1");
-  let head = headRow.rows[0] ? { seq: Number(headRow.rows[0].seq), hash: headRow.rows[0].hash } : null;
+  const headRow = await client.query<{ seq: string; hash: string }>(
+    "SELECT seq, hash FROM audit.entries ORDER BY seq DESC LIMIT 1",
+  );
+  let head = headRow.rows[0]
+    ? { seq: Number(headRow.rows[0].seq), hash: headRow.rows[0].hash }
+    : null;
   let appended = 0;
   for (const event of events) {
     if (seen.has(event.eventId)) continue;
@@ -47,7 +60,21 @@ export async function appendEvents(client: PoolClient, events: AuditEvent[]): Pr
     await client.query(
       `INSERT INTO audit.entries (seq, event_id, occurred_at, service, actor, role, action, object, reference, counts, details, prev_hash, hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [entry.seq, entry.eventId, entry.occurredAt, entry.service, entry.actor, entry.role, entry.action, entry.object, entry.reference, entry.counts, entry.details, entry.prevHash, entry.hash],
+      [
+        entry.seq,
+        entry.eventId,
+        entry.occurredAt,
+        entry.service,
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.object,
+        entry.reference,
+        entry.counts,
+        entry.details,
+        entry.prevHash,
+        entry.hash,
+      ],
     );
     head = { seq: entry.seq, hash: entry.hash };
     appended += 1;
@@ -91,10 +118,17 @@ export function rowToEntry(r: EntryRow): ChainEntry {
 }
 
 /** Streams entries with fromSeq ≤ seq ≤ toSeq in seq order, 5,000 rows per query. */
-export async function* readEntries(pool: Pool, fromSeq = 1, toSeq = Number.MAX_SAFE_INTEGER): AsyncGenerator<ChainEntry> {
+export async function* readEntries(
+  pool: Pool,
+  fromSeq = 1,
+  toSeq = Number.MAX_SAFE_INTEGER,
+): AsyncGenerator<ChainEntry> {
   let after = fromSeq - 1;
   for (;;) {
-    const { rows } = await pool.query<EntryRow>("SELECT * FROM audit.entries WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 5000", [after, toSeq]);
+    const { rows } = await pool.query<EntryRow>(
+      "SELECT * FROM audit.entries WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 5000",
+      [after, toSeq],
+    );
     for (const r of rows) yield rowToEntry(r);
     if (rows.length < 5000) return;
     after = Number(rows[rows.length - 1]?.seq);
@@ -103,18 +137,38 @@ export async function* readEntries(pool: Pool, fromSeq = 1, toSeq = Number.MAX_S
 
 /** All checkpoints, oldest first. */
 export async function readCheckpoints(pool: Pool): Promise<SignedCheckpoint[]> {
-  const { rows } = await pool.query("SELECT seq, hash, signed_at, key_version, signature FROM audit.checkpoints ORDER BY seq");
-  return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, signedAt: r.signed_at, keyVersion: r.key_version, signature: r.signature }));
+  const { rows } = await pool.query(
+    "SELECT seq, hash, signed_at, key_version, signature FROM audit.checkpoints ORDER BY seq",
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    hash: r.hash,
+    signedAt: r.signed_at,
+    keyVersion: r.key_version,
+    signature: r.signature,
+  }));
 }
 
 /** Signs the current head unless it is already checkpointed; returns the new checkpoint or null. */
-export async function checkpointHead(pool: Pool, secretKey: Uint8Array, keyVersion: number): Promise<SignedCheckpoint | null> {
-  const head = await pool.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit.entries ORDER BY seq DESC LIMIT 1");
+export async function checkpointHead(
+  pool: Pool,
+  secretKey: Uint8Array,
+  keyVersion: number,
+): Promise<SignedCheckpoint | null> {
+  const head = await pool.query<{ seq: string; hash: string }>(
+    "SELECT seq, hash FROM audit.entries ORDER BY seq DESC LIMIT 1",
+  );
   const row = head.rows[0];
   if (!row) return null;
   const done = await pool.query("SELECT 1 FROM audit.checkpoints WHERE seq = $1", [row.seq]);
   if ((done.rowCount ?? 0) > 0) return null;
-  const cp = await signCheckpoint({ seq: Number(row.seq), hash: row.hash, signedAt: new Date().toISOString(), keyVersion }, secretKey);
-  await pool.query("INSERT INTO audit.checkpoints (seq, hash, signed_at, key_version, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING", [cp.seq, cp.hash, cp.signedAt, cp.keyVersion, cp.signature]);
+  const cp = await signCheckpoint(
+    { seq: Number(row.seq), hash: row.hash, signedAt: new Date().toISOString(), keyVersion },
+    secretKey,
+  );
+  await pool.query(
+    "INSERT INTO audit.checkpoints (seq, hash, signed_at, key_version, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
+    [cp.seq, cp.hash, cp.signedAt, cp.keyVersion, cp.signature],
+  );
   return cp;
 }

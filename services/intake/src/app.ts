@@ -8,7 +8,13 @@ import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { TOPICS } from "@kruispunt/bus";
 import { cryptoReady } from "@kruispunt/crypto";
-import { databaseReady, KrpError, keyFiles, buildServiceApp, type ServiceContext } from "@kruispunt/service-kit";
+import {
+  buildServiceApp,
+  databaseReady,
+  KrpError,
+  keyFiles,
+  type ServiceContext,
+} from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
 import { contractSchema, type DatasetContract, datasetName } from "./contract";
 import { processUpload, UploadFormatError } from "./upload";
@@ -25,20 +31,39 @@ import { processUpload, UploadFormatError } from "./upload";
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
-  const sealPublicKey = Buffer.from(readFileSync(keyFiles(ctx.config.keysDir).pseudonymiserSealPublic, "utf8").trim(), "hex");
-  const app = buildServiceApp({ name: "intake", logger: ctx.logger, metrics: ctx.metrics, jwtSecret: ctx.jwtSecret, ready: databaseReady(ctx.pool) });
+  const sealPublicKey = Buffer.from(
+    readFileSync(keyFiles(ctx.config.keysDir).pseudonymiserSealPublic, "utf8").trim(),
+    "hex",
+  );
+  const app = buildServiceApp({
+    name: "intake",
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    jwtSecret: ctx.jwtSecret,
+    ready: databaseReady(ctx.pool),
+  });
 
   // Uploads stream: hand fastify's raw request stream to the CSV parser.
-  app.addContentTypeParser(["text/csv", "application/csv"], (_request, payload, done) => done(null, payload));
+  app.addContentTypeParser(["text/csv", "application/csv"], (_request, payload, done) =>
+    done(null, payload),
+  );
 
   const loadContract = async (agency: string, dataset: string): Promise<DatasetContract> => {
-    const found = await ctx.pool.query("SELECT contract FROM intake.datasets WHERE agency = $1 AND dataset = $2", [agency, dataset]);
-    if (found.rowCount === 0) throw new KrpError("KRP_ERR_NOT_FOUND", `agency ${agency} has no dataset "${dataset}"`);
+    const found = await ctx.pool.query(
+      "SELECT contract FROM intake.datasets WHERE agency = $1 AND dataset = $2",
+      [agency, dataset],
+    );
+    if (found.rowCount === 0)
+      throw new KrpError("KRP_ERR_NOT_FOUND", `agency ${agency} has no dataset "${dataset}"`);
     return contractSchema.parse(found.rows[0].contract);
   };
   const parseDataset = (params: unknown): string => {
     const parsed = datasetName.safeParse((params as { dataset?: string }).dataset);
-    if (!parsed.success) throw new KrpError("KRP_ERR_BAD_REQUEST", "dataset: a dataset name is lowercase letters, digits, _ and -");
+    if (!parsed.success)
+      throw new KrpError(
+        "KRP_ERR_BAD_REQUEST",
+        "dataset: a dataset name is lowercase letters, digits, _ and -",
+      );
     return parsed.data;
   };
 
@@ -46,7 +71,9 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     const dataset = parseDataset(request.params);
     const parsed = contractSchema.safeParse(request.body);
     if (!parsed.success) {
-      throw new KrpError("KRP_ERR_BAD_REQUEST", "the dataset contract is invalid", { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+      throw new KrpError("KRP_ERR_BAD_REQUEST", "the dataset contract is invalid", {
+        issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      });
     }
     const agency = request.user.sub;
     await ctx.pool.query(
@@ -54,55 +81,97 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
        ON CONFLICT (agency, dataset) DO UPDATE SET contract = EXCLUDED.contract, registered_at = now()`,
       [agency, dataset, parsed.data],
     );
-    await ctx.audit.record({ actor: agency, role: "agency", action: "dataset.register", object: `${agency}/${dataset}`, details: { scheme: parsed.data.identifier.scheme, variables: parsed.data.variables.length } });
+    await ctx.audit.record({
+      actor: agency,
+      role: "agency",
+      action: "dataset.register",
+      object: `${agency}/${dataset}`,
+      details: { scheme: parsed.data.identifier.scheme, variables: parsed.data.variables.length },
+    });
     return { agency, dataset, contract: parsed.data };
   });
 
   app.get("/v1/datasets/:dataset", { preHandler: app.authorize("agency") }, async (request) => {
     const dataset = parseDataset(request.params);
-    return { agency: request.user.sub, dataset, contract: await loadContract(request.user.sub, dataset) };
+    return {
+      agency: request.user.sub,
+      dataset,
+      contract: await loadContract(request.user.sub, dataset),
+    };
   });
 
-  app.post("/v1/datasets/:dataset/uploads", { preHandler: app.authorize("agency") }, async (request) => {
-    const dataset = parseDataset(request.params);
-    const agency = request.user.sub;
-    const contract = await loadContract(agency, dataset);
-    const uploadId = randomUUID();
-    await ctx.pool.query("INSERT INTO intake.uploads (upload_id, agency, dataset, status) VALUES ($1, $2, $3, 'receiving')", [uploadId, agency, dataset]);
-    const finish = (status: string, v: { submitted: number; accepted: number; refused: number }) =>
-      ctx.pool.query("UPDATE intake.uploads SET status = $2, submitted = $3, accepted = $4, refused = $5, finished_at = now() WHERE upload_id = $1", [uploadId, status, v.submitted, v.accepted, v.refused]);
-    try {
-      const verdict = await processUpload({
-        agency,
-        dataset,
-        uploadId,
-        contract,
-        body: request.body as Readable,
-        sealPublicKey,
-        publish: (messages) => ctx.bus.publish(TOPICS.intake, messages),
-      });
-      await finish("complete", verdict);
-      ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, verdict.accepted);
-      ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, verdict.refused);
-      await ctx.audit.record({ actor: agency, role: "agency", action: "intake.upload", object: `${agency}/${dataset}`, reference: uploadId, counts: { submitted: verdict.submitted, accepted: verdict.accepted, refused: verdict.refused } });
-      return verdict;
-    } catch (error) {
-      await finish("failed", { submitted: 0, accepted: 0, refused: 0 });
-      if (error instanceof UploadFormatError) {
-        throw new KrpError("KRP_ERR_BAD_REQUEST", error.message, { line: error.line });
+  app.post(
+    "/v1/datasets/:dataset/uploads",
+    { preHandler: app.authorize("agency") },
+    async (request) => {
+      const dataset = parseDataset(request.params);
+      const agency = request.user.sub;
+      const contract = await loadContract(agency, dataset);
+      const uploadId = randomUUID();
+      await ctx.pool.query(
+        "INSERT INTO intake.uploads (upload_id, agency, dataset, status) VALUES ($1, $2, $3, 'receiving')",
+        [uploadId, agency, dataset],
+      );
+      const finish = (
+        status: string,
+        v: { submitted: number; accepted: number; refused: number },
+      ) =>
+        ctx.pool.query(
+          "UPDATE intake.uploads SET status = $2, submitted = $3, accepted = $4, refused = $5, finished_at = now() WHERE upload_id = $1",
+          [uploadId, status, v.submitted, v.accepted, v.refused],
+        );
+      try {
+        const verdict = await processUpload({
+          agency,
+          dataset,
+          uploadId,
+          contract,
+          body: request.body as Readable,
+          sealPublicKey,
+          publish: (messages) => ctx.bus.publish(TOPICS.intake, messages),
+        });
+        await finish("complete", verdict);
+        ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, verdict.accepted);
+        ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, verdict.refused);
+        await ctx.audit.record({
+          actor: agency,
+          role: "agency",
+          action: "intake.upload",
+          object: `${agency}/${dataset}`,
+          reference: uploadId,
+          counts: {
+            submitted: verdict.submitted,
+            accepted: verdict.accepted,
+            refused: verdict.refused,
+          },
+        });
+        return verdict;
+      } catch (error) {
+        await finish("failed", { submitted: 0, accepted: 0, refused: 0 });
+        if (error instanceof UploadFormatError) {
+          throw new KrpError("KRP_ERR_BAD_REQUEST", error.message, { line: error.line });
+        }
+        if ((error as { name?: string }).name?.startsWith("KafkaJS")) {
+          throw new KrpError(
+            "KRP_ERR_UNAVAILABLE",
+            "Kafka did not acknowledge the records; nothing after the last acknowledged batch was accepted, re-send the file",
+          );
+        }
+        throw error;
       }
-      if ((error as { name?: string }).name?.startsWith("KafkaJS")) {
-        throw new KrpError("KRP_ERR_UNAVAILABLE", "Kafka did not acknowledge the records; nothing after the last acknowledged batch was accepted, re-send the file");
-      }
-      throw error;
-    }
-  });
+    },
+  );
 
   app.get("/v1/uploads/:uploadId", { preHandler: app.authorize("agency") }, async (request) => {
     const { uploadId } = request.params as { uploadId: string };
-    if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new KrpError("KRP_ERR_BAD_REQUEST", "uploadId: a UUID");
-    const found = await ctx.pool.query("SELECT upload_id, dataset, status, submitted, accepted, refused, started_at, finished_at FROM intake.uploads WHERE upload_id = $1 AND agency = $2", [uploadId, request.user.sub]);
-    if (found.rowCount === 0) throw new KrpError("KRP_ERR_NOT_FOUND", `no upload ${uploadId} for this agency`);
+    if (!/^[0-9a-f-]{36}$/.test(uploadId))
+      throw new KrpError("KRP_ERR_BAD_REQUEST", "uploadId: a UUID");
+    const found = await ctx.pool.query(
+      "SELECT upload_id, dataset, status, submitted, accepted, refused, started_at, finished_at FROM intake.uploads WHERE upload_id = $1 AND agency = $2",
+      [uploadId, request.user.sub],
+    );
+    if (found.rowCount === 0)
+      throw new KrpError("KRP_ERR_NOT_FOUND", `no upload ${uploadId} for this agency`);
     return found.rows[0];
   });
 

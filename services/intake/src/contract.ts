@@ -6,7 +6,9 @@
 import { schemeNames } from "@kruispunt/identifiers";
 import { z } from "zod";
 
-const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "a field name: letters, digits, _");
+const fieldName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "a field name: letters, digits, _");
 
 export const variableSchema = z.object({
   name: fieldName,
@@ -28,7 +30,9 @@ export type DatasetContract = z.infer<typeof contractSchema>;
 export type Variable = z.infer<typeof variableSchema>;
 
 /** Dataset names as they appear in paths and topics. */
-export const datasetName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, "a dataset name: lowercase letters, digits, _ and -");
+export const datasetName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,63}$/, "a dataset name: lowercase letters, digits, _ and -");
 
 /** Why a variable value is refused, or null if it conforms to the contract. */
 export function checkVariable(variable: Variable, value: string): string | null {
@@ -39,7 +43,9 @@ export function checkVariable(variable: Variable, value: string): string | null 
     case "date":
       return /^\d{8}$/.test(value) ? null : "KRP_ERR_NOT_A_DATE";
     case "category":
-      return !variable.allowedValues || variable.allowedValues.includes(value) ? null : "KRP_ERR_VALUE_NOT_ALLOWED";
+      return !variable.allowedValues || variable.allowedValues.includes(value)
+        ? null
+        : "KRP_ERR_VALUE_NOT_ALLOWED";
     default:
       return value.length <= 1000 ? null : "KRP_ERR_VALUE_TOO_LONG";
   }

@@ -61,13 +61,20 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
         checkHeader(contract, header);
         return header;
       },
-      bom: true, trim: true,
+      bom: true,
+      trim: true,
       skip_empty_lines: true,
       relax_column_count: true,
       info: true,
     }),
   );
-  const verdict: UploadVerdict = { uploadId: input.uploadId, submitted: 0, accepted: 0, refused: 0, refusals: [] };
+  const verdict: UploadVerdict = {
+    uploadId: input.uploadId,
+    submitted: 0,
+    accepted: 0,
+    refused: 0,
+    refusals: [],
+  };
   const batchSize = input.batchSize ?? 500;
   let batch: { key: string; value: Uint8Array }[] = [];
   const flush = async () => {
@@ -82,26 +89,47 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
   };
 
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string | undefined>;
+      info: { lines: number };
+    }>) {
       verdict.submitted += 1;
       const line = info.lines;
       const sourceRecordId = record[contract.sourceRecordId] ?? "";
       if (sourceRecordId === "" || sourceRecordId.length > 128) {
-        refuse({ line, sourceRecordId: null, field: contract.sourceRecordId, code: "KRP_ERR_MISSING_RECORD_ID", message: "the source record id is empty or longer than 128 characters" });
+        refuse({
+          line,
+          sourceRecordId: null,
+          field: contract.sourceRecordId,
+          code: "KRP_ERR_MISSING_RECORD_ID",
+          message: "the source record id is empty or longer than 128 characters",
+        });
         continue;
       }
       let version = 1;
       if (contract.versionField) {
         const raw = record[contract.versionField] ?? "";
         if (!/^\d{1,15}$/.test(raw)) {
-          refuse({ line, sourceRecordId, field: contract.versionField, code: "KRP_ERR_BAD_VERSION", message: "the version must be a non-negative integer" });
+          refuse({
+            line,
+            sourceRecordId,
+            field: contract.versionField,
+            code: "KRP_ERR_BAD_VERSION",
+            message: "the version must be a non-negative integer",
+          });
           continue;
         }
         version = Number(raw);
       }
       const validation = scheme.validate(record[contract.identifier.field] ?? "");
       if (!validation.ok) {
-        refuse({ line, sourceRecordId, field: contract.identifier.field, code: validation.refusal.code, message: validation.refusal.message });
+        refuse({
+          line,
+          sourceRecordId,
+          field: contract.identifier.field,
+          code: validation.refusal.code,
+          message: validation.refusal.message,
+        });
         continue;
       }
       const variables: Record<string, string> = {};
@@ -110,7 +138,13 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
         const value = record[variable.name] ?? "";
         const code = checkVariable(variable, value);
         if (code) {
-          bad = { line, sourceRecordId, field: variable.name, code, message: `value does not conform to type ${variable.type}` };
+          bad = {
+            line,
+            sourceRecordId,
+            field: variable.name,
+            code,
+            message: `value does not conform to type ${variable.type}`,
+          };
           break;
         }
         variables[variable.name] = value;
@@ -151,8 +185,13 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
 }
 
 function checkHeader(contract: DatasetContract, columns: string[]): void {
-  const needed = [contract.identifier.field, contract.sourceRecordId, ...contract.variables.map((v) => v.name)];
+  const needed = [
+    contract.identifier.field,
+    contract.sourceRecordId,
+    ...contract.variables.map((v) => v.name),
+  ];
   if (contract.versionField) needed.push(contract.versionField);
   const missing = needed.filter((c) => !columns.includes(c));
-  if (missing.length > 0) throw new UploadFormatError(`the header lacks column(s) ${missing.join(", ")}`, 1);
+  if (missing.length > 0)
+    throw new UploadFormatError(`the header lacks column(s) ${missing.join(", ")}`, 1);
 }

@@ -4,7 +4,13 @@
  */
 import { TOPICS } from "@kruispunt/bus";
 import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
-import { buildServiceApp, databaseReady, derivedEventId, KrpError, type ServiceContext } from "@kruispunt/service-kit";
+import {
+  buildServiceApp,
+  databaseReady,
+  derivedEventId,
+  KrpError,
+  type ServiceContext,
+} from "@kruispunt/service-kit";
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { linkRecords } from "./exact-linkage";
@@ -19,7 +25,13 @@ const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
  *   agencies' own record ids, never identifiers). 400 if a dataset reference is malformed.
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
-  const app = buildServiceApp({ name: "linker", logger: ctx.logger, metrics: ctx.metrics, jwtSecret: ctx.jwtSecret, ready: databaseReady(ctx.pool) });
+  const app = buildServiceApp({
+    name: "linker",
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    jwtSecret: ctx.jwtSecret,
+    ready: databaseReady(ctx.pool),
+  });
 
   app.get("/v1/stats", { preHandler: app.authorize("auditor", "service") }, async () => {
     const { rows } = await ctx.pool.query(
@@ -40,7 +52,11 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     const query = request.query as { left?: string; right?: string };
     const left = datasetRef.exec(query.left ?? "");
     const right = datasetRef.exec(query.right ?? "");
-    if (!left || !right) throw new KrpError("KRP_ERR_BAD_REQUEST", "left and right: dataset references AGENCY/DATASET");
+    if (!left || !right)
+      throw new KrpError(
+        "KRP_ERR_BAD_REQUEST",
+        "left and right: dataset references AGENCY/DATASET",
+      );
     const { rows } = await ctx.pool.query(
       `SELECT a.source_record_id AS left, b.source_record_id AS right, a.cluster_id AS "clusterId"
        FROM linker.records a JOIN linker.records b ON a.cluster_id = b.cluster_id
@@ -61,7 +77,10 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       const outcome = await inTransaction(ctx.pool, (client) => linkRecords(client, records, null));
       await ctx.bus.publish(
         TOPICS.linkage,
-        outcome.events.map((e) => ({ key: e.clusterId || `${e.agency}/${e.dataset}/${e.sourceRecordId}`, value: encodeEvent("LinkageEvent", e) })),
+        outcome.events.map((e) => ({
+          key: e.clusterId || `${e.agency}/${e.dataset}/${e.sourceRecordId}`,
+          value: encodeEvent("LinkageEvent", e),
+        })),
       );
       await ctx.audit.record(
         ...outcome.decisions.map((d) => ({

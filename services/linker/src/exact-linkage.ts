@@ -30,7 +30,8 @@ export interface LinkOutcome {
   stale: number;
 }
 
-const ref = (r: { agency: string; dataset: string; sourceRecordId: string }) => `${r.agency}/${r.dataset}/${r.sourceRecordId}`;
+const ref = (r: { agency: string; dataset: string; sourceRecordId: string }) =>
+  `${r.agency}/${r.dataset}/${r.sourceRecordId}`;
 
 /**
  * Applies `records` in order inside the caller's transaction. Keys must all carry
@@ -43,10 +44,21 @@ export async function linkRecords(
 ): Promise<LinkOutcome> {
   const outcome: LinkOutcome = { events: [], decisions: [], stale: 0 };
   for (const record of records) {
-    if (expectedFingerprint && !record.withdrawn && record.keyringFingerprint !== expectedFingerprint) {
-      throw new Error(`record ${ref(record)} was pseudonymised under keyring ${record.keyringFingerprint}, expected ${expectedFingerprint}`);
+    if (
+      expectedFingerprint &&
+      !record.withdrawn &&
+      record.keyringFingerprint !== expectedFingerprint
+    ) {
+      throw new Error(
+        `record ${ref(record)} was pseudonymised under keyring ${record.keyringFingerprint}, expected ${expectedFingerprint}`,
+      );
     }
-    const existing = await client.query<{ version: string; cluster_id: string | null; withdrawn: boolean; linkage_pseudonym: string }>(
+    const existing = await client.query<{
+      version: string;
+      cluster_id: string | null;
+      withdrawn: boolean;
+      linkage_pseudonym: string;
+    }>(
       "SELECT version, cluster_id, withdrawn, linkage_pseudonym FROM linker.records WHERE agency = $1 AND dataset = $2 AND source_record_id = $3 FOR UPDATE",
       [record.agency, record.dataset, record.sourceRecordId],
     );
@@ -74,16 +86,40 @@ export async function linkRecords(
          version = EXCLUDED.version, linkage_pseudonym = EXCLUDED.linkage_pseudonym, key_version = EXCLUDED.key_version,
          keyring_fingerprint = EXCLUDED.keyring_fingerprint, cluster_id = EXCLUDED.cluster_id,
          variables = EXCLUDED.variables, withdrawn = false, updated_at = now()`,
-      [record.agency, record.dataset, record.sourceRecordId, record.version, record.linkagePseudonym, record.keyVersion, record.keyringFingerprint, clusterId, record.variables],
+      [
+        record.agency,
+        record.dataset,
+        record.sourceRecordId,
+        record.version,
+        record.linkagePseudonym,
+        record.keyVersion,
+        record.keyringFingerprint,
+        clusterId,
+        record.variables,
+      ],
     );
-    const partners = await client.query<{ agency: string; dataset: string; source_record_id: string }>(
+    const partners = await client.query<{
+      agency: string;
+      dataset: string;
+      source_record_id: string;
+    }>(
       `SELECT agency, dataset, source_record_id FROM linker.records
        WHERE cluster_id = $1 AND NOT withdrawn AND NOT (agency = $2 AND dataset = $3)`,
       [clusterId, record.agency, record.dataset],
     );
     for (const p of partners.rows) {
-      const [left, right] = [ref(record), ref({ agency: p.agency, dataset: p.dataset, sourceRecordId: p.source_record_id })].sort() as [string, string];
-      const decision: LinkDecision = { left, right, clusterId, method: "exact", score: 1, outcome: "link" };
+      const [left, right] = [
+        ref(record),
+        ref({ agency: p.agency, dataset: p.dataset, sourceRecordId: p.source_record_id }),
+      ].sort() as [string, string];
+      const decision: LinkDecision = {
+        left,
+        right,
+        clusterId,
+        method: "exact",
+        score: 1,
+        outcome: "link",
+      };
       await storeDecision(client, decision);
       outcome.decisions.push(decision);
     }
@@ -103,21 +139,47 @@ export async function linkRecords(
   return outcome;
 }
 
-async function withdraw(client: PoolClient, record: PseudonymisedRecord, clusterId: string | null, outcome: LinkOutcome): Promise<void> {
+async function withdraw(
+  client: PoolClient,
+  record: PseudonymisedRecord,
+  clusterId: string | null,
+  outcome: LinkOutcome,
+): Promise<void> {
   await client.query(
     `INSERT INTO linker.records (agency, dataset, source_record_id, version, linkage_pseudonym, key_version, keyring_fingerprint, cluster_id, variables, withdrawn)
      VALUES ($1, $2, $3, $4, '', $5, $6, NULL, '{}', true)
      ON CONFLICT (agency, dataset, source_record_id) DO UPDATE SET version = EXCLUDED.version, cluster_id = NULL, variables = '{}', withdrawn = true, updated_at = now()`,
-    [record.agency, record.dataset, record.sourceRecordId, record.version, record.keyVersion, record.keyringFingerprint],
+    [
+      record.agency,
+      record.dataset,
+      record.sourceRecordId,
+      record.version,
+      record.keyVersion,
+      record.keyringFingerprint,
+    ],
   );
   if (clusterId) {
-    const partners = await client.query<{ agency: string; dataset: string; source_record_id: string }>(
+    const partners = await client.query<{
+      agency: string;
+      dataset: string;
+      source_record_id: string;
+    }>(
       "SELECT agency, dataset, source_record_id FROM linker.records WHERE cluster_id = $1 AND NOT withdrawn AND NOT (agency = $2 AND dataset = $3)",
       [clusterId, record.agency, record.dataset],
     );
     for (const p of partners.rows) {
-      const [left, right] = [ref(record), ref({ agency: p.agency, dataset: p.dataset, sourceRecordId: p.source_record_id })].sort() as [string, string];
-      const decision: LinkDecision = { left, right, clusterId, method: "withdrawal", score: 0, outcome: "unlink" };
+      const [left, right] = [
+        ref(record),
+        ref({ agency: p.agency, dataset: p.dataset, sourceRecordId: p.source_record_id }),
+      ].sort() as [string, string];
+      const decision: LinkDecision = {
+        left,
+        right,
+        clusterId,
+        method: "withdrawal",
+        score: 0,
+        outcome: "unlink",
+      };
       await storeDecision(client, decision);
       outcome.decisions.push(decision);
     }

@@ -4,7 +4,13 @@
  */
 import { TOPICS } from "@kruispunt/bus";
 import { cryptoReady, currentKey, keyringFingerprint, readKeyring } from "@kruispunt/crypto";
-import { buildServiceApp, databaseReady, derivedEventId, keyFiles, type ServiceContext } from "@kruispunt/service-kit";
+import {
+  buildServiceApp,
+  databaseReady,
+  derivedEventId,
+  keyFiles,
+  type ServiceContext,
+} from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
 import { type PseudonymiserKeys, pseudonymiseBatch } from "./pseudonymise";
 
@@ -30,7 +36,13 @@ export function loadKeys(keysDir: string): PseudonymiserKeys {
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
   const keys = loadKeys(ctx.config.keysDir);
-  const app = buildServiceApp({ name: "pseudonymiser", logger: ctx.logger, metrics: ctx.metrics, jwtSecret: ctx.jwtSecret, ready: databaseReady(ctx.pool) });
+  const app = buildServiceApp({
+    name: "pseudonymiser",
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    jwtSecret: ctx.jwtSecret,
+    ready: databaseReady(ctx.pool),
+  });
 
   app.get("/v1/keys", { preHandler: app.authorize("agency", "auditor", "service") }, async () => ({
     keyVersion: keys.linkageKeyVersion,
@@ -46,21 +58,36 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       await ctx.bus.publish(TOPICS.pseudonymised, outcome.pseudonymised);
       await ctx.bus.publish(
         TOPICS.deadLetter,
-        outcome.deadLetters.map((d) => ({ key: `${d.agency}/${d.dataset}`, value: Buffer.from(JSON.stringify(d)) })),
+        outcome.deadLetters.map((d) => ({
+          key: `${d.agency}/${d.dataset}`,
+          value: Buffer.from(JSON.stringify(d)),
+        })),
       );
       await ctx.audit.record(
         ...[...outcome.counts].map(([object, counts]) => ({
-          eventId: derivedEventId("pseudonymise.batch", TOPICS.intake, messages[0]?.partition ?? 0, messages[0]?.offset ?? "", object),
+          eventId: derivedEventId(
+            "pseudonymise.batch",
+            TOPICS.intake,
+            messages[0]?.partition ?? 0,
+            messages[0]?.offset ?? "",
+            object,
+          ),
           actor: "pseudonymiser",
           role: "service",
           action: "pseudonymise.batch",
           object,
           counts,
-          details: { keyVersion: keys.linkageKeyVersion, keyringFingerprint: keys.keyringFingerprint },
+          details: {
+            keyVersion: keys.linkageKeyVersion,
+            keyringFingerprint: keys.keyringFingerprint,
+          },
         })),
       );
       for (const [, c] of outcome.counts) {
-        ctx.metrics.records.inc({ stage: "pseudonymise", outcome: "pseudonymised" }, c.pseudonymised);
+        ctx.metrics.records.inc(
+          { stage: "pseudonymise", outcome: "pseudonymised" },
+          c.pseudonymised,
+        );
         ctx.metrics.records.inc({ stage: "pseudonymise", outcome: "refused" }, c.refused);
       }
       timer();

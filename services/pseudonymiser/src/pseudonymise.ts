@@ -43,7 +43,15 @@ export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKey
     try {
       record = decodeEvent("SourceRecord", message.value);
     } catch {
-      outcome.deadLetters.push({ agency: "", dataset: "", sourceRecordId: "", code: "KRP_ERR_UNDECODABLE", topic: message.topic, partition: message.partition, offset: message.offset });
+      outcome.deadLetters.push({
+        agency: "",
+        dataset: "",
+        sourceRecordId: "",
+        code: "KRP_ERR_UNDECODABLE",
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+      });
       continue;
     }
     const object = `${record.agency}/${record.dataset}`;
@@ -51,7 +59,15 @@ export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKey
     outcome.counts.set(object, counts);
     const refuse = (code: string) => {
       counts.refused += 1;
-      outcome.deadLetters.push({ agency: record.agency, dataset: record.dataset, sourceRecordId: record.sourceRecordId, code, topic: message.topic, partition: message.partition, offset: message.offset });
+      outcome.deadLetters.push({
+        agency: record.agency,
+        dataset: record.dataset,
+        sourceRecordId: record.sourceRecordId,
+        code,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+      });
     };
     let pseudonym = "";
     if (record.withdrawn) {
@@ -59,7 +75,11 @@ export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKey
     } else {
       let canonical: string;
       try {
-        canonical = openSealedIdentifier(keys.sealPublicKey, keys.sealSecretKey, record.sealedIdentifier);
+        canonical = openSealedIdentifier(
+          keys.sealPublicKey,
+          keys.sealSecretKey,
+          record.sealedIdentifier,
+        );
       } catch {
         refuse("KRP_ERR_SEAL_OPEN_FAILED");
         continue;

@@ -7,7 +7,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deriveProjectKey, projectPseudonym, sha256Hex } from "@kruispunt/crypto";
-import { type Cell, enforceKAnonymity, type Hierarchy, hierarchies, type KAnonymityReport } from "@kruispunt/disclosure";
+import {
+  type Cell,
+  enforceKAnonymity,
+  type Hierarchy,
+  hierarchies,
+  type KAnonymityReport,
+} from "@kruispunt/disclosure";
 import type { Pool } from "@kruispunt/store";
 import { stringify } from "csv-stringify/sync";
 import type { ProjectSpec } from "./project";
@@ -42,7 +48,11 @@ export async function buildExtract(options: {
   const cohort = spec.cohort.allOf;
   const wanted = [...new Set([...cohort, ...spec.variables.map((v) => v.dataset)])];
   // Persons = clusters with a current record in every cohort dataset.
-  const { rows } = await options.pool.query<{ cluster_id: string; ref: string; variables: Record<string, string> }>(
+  const { rows } = await options.pool.query<{
+    cluster_id: string;
+    ref: string;
+    variables: Record<string, string>;
+  }>(
     `WITH cohort AS (
        SELECT cluster_id FROM release.records
        WHERE NOT withdrawn AND agency || '/' || dataset = ANY($1)
@@ -69,7 +79,8 @@ export async function buildExtract(options: {
   // Level-0 generalisation for every column (the released form), then k-anonymity on the QIs.
   const base = [...persons.values()].map((p) => {
     const out: Record<string, Cell> = { project_pseudonym: p.project_pseudonym ?? null };
-    for (const v of spec.variables) out[v.as] = hierarchyFor(v).levels[0]?.generalise(p[v.as] ?? null) ?? null;
+    for (const v of spec.variables)
+      out[v.as] = hierarchyFor(v).levels[0]?.generalise(p[v.as] ?? null) ?? null;
     return out;
   });
   const raw = [...persons.values()].map((p) => {
@@ -77,7 +88,9 @@ export async function buildExtract(options: {
     for (const v of spec.variables) out[v.as] = p[v.as] ?? null;
     return out;
   });
-  const qis = spec.variables.filter((v) => spec.quasiIdentifiers.includes(v.as)).map((v) => ({ column: v.as, hierarchy: hierarchyFor(v) }));
+  const qis = spec.variables
+    .filter((v) => spec.quasiIdentifiers.includes(v.as))
+    .map((v) => ({ column: v.as, hierarchy: hierarchyFor(v) }));
   // enforceKAnonymity takes raw values in QI columns and generalises them itself.
   const qiColumns = new Set(qis.map((q) => q.column));
   const input = raw.map((r, i) => {
@@ -85,7 +98,10 @@ export async function buildExtract(options: {
     for (const c of qiColumns) row[c] = r[c] ?? null;
     return row;
   });
-  const { rows: released, report } = enforceKAnonymity(input, qis, { k: spec.k, maxSuppressedShare: spec.maxSuppressedShare });
+  const { rows: released, report } = enforceKAnonymity(input, qis, {
+    k: spec.k,
+    maxSuppressedShare: spec.maxSuppressedShare,
+  });
   released.sort((a, b) => String(a.project_pseudonym).localeCompare(String(b.project_pseudonym)));
 
   const columns = ["project_pseudonym", ...spec.variables.map((v) => v.as)];
@@ -100,7 +116,13 @@ export async function buildExtract(options: {
     cohort: { allOf: cohort, persons: persons.size },
     rows: released.length,
     columns: [
-      { name: "project_pseudonym", source: "kruispunt", description: "Project pseudonym: HMAC-SHA-256 under this project's key; differs from every other project's", type: "hex string (64)" },
+      {
+        name: "project_pseudonym",
+        source: "kruispunt",
+        description:
+          "Project pseudonym: HMAC-SHA-256 under this project's key; differs from every other project's",
+        type: "hex string (64)",
+      },
       ...spec.variables.map((v) => ({
         name: v.as,
         source: `${v.dataset}.${v.name}`,
@@ -127,6 +149,10 @@ export async function buildExtract(options: {
     rows: released.length,
     suppressed: report.suppressed,
     report,
-    files: files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), sha256: sha256Hex(f.content) })),
+    files: files.map((f) => ({
+      name: f.name,
+      bytes: Buffer.byteLength(f.content),
+      sha256: sha256Hex(f.content),
+    })),
   };
 }

@@ -7,7 +7,10 @@ import type { LinkageEvent } from "@kruispunt/contracts";
 import type { PoolClient } from "@kruispunt/store";
 
 /** Applies the events in order within the caller's transaction. */
-export async function applyLinkageEvents(client: PoolClient, events: LinkageEvent[]): Promise<void> {
+export async function applyLinkageEvents(
+  client: PoolClient,
+  events: LinkageEvent[],
+): Promise<void> {
   for (const e of events) {
     const withdrawn = e.kind === "UNLINKED";
     await client.query(
@@ -16,7 +19,15 @@ export async function applyLinkageEvents(client: PoolClient, events: LinkageEven
        ON CONFLICT (agency, dataset, source_record_id) DO UPDATE SET
          version = EXCLUDED.version, cluster_id = EXCLUDED.cluster_id, variables = EXCLUDED.variables, withdrawn = EXCLUDED.withdrawn
        WHERE release.records.version <= EXCLUDED.version`,
-      [e.agency, e.dataset, e.sourceRecordId, e.version, e.clusterId, withdrawn ? {} : e.variables, withdrawn],
+      [
+        e.agency,
+        e.dataset,
+        e.sourceRecordId,
+        e.version,
+        e.clusterId,
+        withdrawn ? {} : e.variables,
+        withdrawn,
+      ],
     );
   }
 }

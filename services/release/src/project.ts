@@ -5,7 +5,9 @@
 import { z } from "zod";
 
 const ref = z.string().regex(/^[a-z][a-z0-9_-]{0,63}\/[a-z][a-z0-9_-]{0,63}$/, "AGENCY/DATASET");
-const column = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "a column name: lowercase letters, digits, _");
+const column = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, "a column name: lowercase letters, digits, _");
 
 /**
  * How a variable is released: its generalisation hierarchy (packages/disclosure);
@@ -50,8 +52,10 @@ export function specProblems(spec: ProjectSpec): string[] {
     if (seen.has(c)) problems.push(`variables: column "${c}" appears twice`);
     seen.add(c);
   }
-  for (const q of spec.quasiIdentifiers) if (!seen.has(q)) problems.push(`quasiIdentifiers: "${q}" is not a requested column`);
-  if (columns.includes("project_pseudonym")) problems.push(`variables: "project_pseudonym" is reserved`);
+  for (const q of spec.quasiIdentifiers)
+    if (!seen.has(q)) problems.push(`quasiIdentifiers: "${q}" is not a requested column`);
+  if (columns.includes("project_pseudonym"))
+    problems.push(`variables: "project_pseudonym" is reserved`);
   if (Date.parse(spec.expiresAt) <= Date.now()) problems.push("expiresAt: must lie in the future");
   return problems;
 }

@@ -19,27 +19,43 @@ export interface DemoOptions {
 }
 
 /** Runs the demo; resolves with the summary (also written to `<outDir>/summary.json`). */
-export async function demo(options: DemoOptions, env: NodeJS.ProcessEnv = process.env): Promise<Summary> {
+export async function demo(
+  options: DemoOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Summary> {
   const say = (line: string) => console.log(`• ${line}`);
   const config = loadConfig("intake", env); // shared settings: brokers, database, data dir
   if (!env.KAFKA_BROKERS) {
     say("KAFKA_BROKERS is unset: starting local Kafka 3.9 (deploy/kafka.sh)");
     execFileSync("bash", [join(REPO_ROOT, "deploy", "kafka.sh"), "start"], { stdio: "inherit" });
   }
-  if (!env.DATABASE_URL) execFileSync("bash", [join(REPO_ROOT, "deploy", "postgres.sh")], { stdio: "inherit" });
+  if (!env.DATABASE_URL)
+    execFileSync("bash", [join(REPO_ROOT, "deploy", "postgres.sh")], { stdio: "inherit" });
   await prepareDatabase(config.databaseUrl);
   const created = await initKeys(config.keysDir);
-  if (created.length > 0) say(`created keys in ${config.keysDir}: ${created.map((p) => p.split("/").pop()).join(", ")}`);
+  if (created.length > 0)
+    say(`created keys in ${config.keysDir}: ${created.map((p) => p.split("/").pop()).join(", ")}`);
 
   const running = startServices(config.dataDir, env);
   const crashed = failOnExit(running, join(config.dataDir, "logs"));
   crashed.catch(() => {});
   const client = new KruispuntClient({ keysDir: config.keysDir, env });
   try {
-    await Promise.race([client.waitReady(["intake", "pseudonymiser", "linker", "release", "audit"], 90_000), crashed]);
+    await Promise.race([
+      client.waitReady(["intake", "pseudonymiser", "linker", "release", "audit"], 90_000),
+      crashed,
+    ]);
     say(`services up (logs in ${join(config.dataDir, "logs")})`);
     const summary = await Promise.race([
-      runMainJob({ client, febrlDir: options.febrlDir, outDir: options.outDir, kafkaBrokers: config.kafkaBrokers, kafkaNamespace: config.kafkaNamespace, limitPairs: options.limitPairs, say }),
+      runMainJob({
+        client,
+        febrlDir: options.febrlDir,
+        outDir: options.outDir,
+        kafkaBrokers: config.kafkaBrokers,
+        kafkaNamespace: config.kafkaNamespace,
+        limitPairs: options.limitPairs,
+        say,
+      }),
       crashed,
     ]);
     say(`summary written to ${join(options.outDir, "summary.json")}`);
@@ -49,7 +65,8 @@ export async function demo(options: DemoOptions, env: NodeJS.ProcessEnv = proces
       say("services keep running (--keep-running); stop them with Ctrl-C");
     } else {
       await running.stop();
-      if (!env.KAFKA_BROKERS) say("local Kafka keeps running for the next run; stop it with: bash deploy/kafka.sh stop");
+      if (!env.KAFKA_BROKERS)
+        say("local Kafka keeps running for the next run; stop it with: bash deploy/kafka.sh stop");
     }
   }
 }

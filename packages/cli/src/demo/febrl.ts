@@ -20,12 +20,17 @@ export interface AgencySubmission {
  * `limitPairs` keeps only persons N < limitPairs, for small end-to-end runs.
  */
 export function febrlSubmission(path: string, limitPairs?: number): AgencySubmission {
-  const rows = parse(readFileSync(path, "utf8"), { columns: true, trim: true, skip_empty_lines: true }) as Record<string, string>[];
+  const rows = parse(readFileSync(path, "utf8"), {
+    columns: true,
+    trim: true,
+    skip_empty_lines: true,
+  }) as Record<string, string>[];
   const truth = new Map<string, number>();
   const out: Record<string, string>[] = [];
   rows.forEach((row, index) => {
     const person = Number(/^rec-(\d+)-/.exec(row.rec_id ?? "")?.[1]);
-    if (!Number.isInteger(person)) throw new Error(`${path}: row ${index + 2} has no rec-N- rec_id`);
+    if (!Number.isInteger(person))
+      throw new Error(`${path}: row ${index + 2} has no rec-N- rec_id`);
     if (limitPairs !== undefined && person >= limitPairs) return;
     const recordId = String(index + 1);
     truth.set(recordId, person);
@@ -48,7 +53,11 @@ export interface LinkageQuality {
  * Scores linked pairs (alpha record id, beta record id) against the truth: a pair
  * is a true positive when both records carry the same FEBRL person number.
  */
-export function scoreLinkage(pairs: { left: string; right: string }[], alpha: Map<string, number>, beta: Map<string, number>): LinkageQuality {
+export function scoreLinkage(
+  pairs: { left: string; right: string }[],
+  alpha: Map<string, number>,
+  beta: Map<string, number>,
+): LinkageQuality {
   const betaPersons = new Set(beta.values());
   const truePairs = [...new Set(alpha.values())].filter((p) => betaPersons.has(p)).length;
   let tp = 0;

@@ -27,8 +27,20 @@ export interface MainJobOptions {
 export interface Summary {
   agencies: Record<string, { submitted: number; accepted: number; rejected: number }>;
   linkage: { linked_pairs: number; truth: LinkageQuality };
-  extract: { rows: number; k: number; suppressed: number; path: string; codebook: string; project: string };
-  audit: { entries: number; verified: boolean; checkpoints: number; by_action: Record<string, number> };
+  extract: {
+    rows: number;
+    k: number;
+    suppressed: number;
+    path: string;
+    codebook: string;
+    project: string;
+  };
+  audit: {
+    entries: number;
+    verified: boolean;
+    checkpoints: number;
+    by_action: Record<string, number>;
+  };
 }
 
 interface Verdict {
@@ -49,11 +61,22 @@ function febrlContract() {
     identifier: { field: "soc_sec_id", scheme: "febrl-ssn" },
     sourceRecordId: "record_id",
     // Never forwarded raw: kept for probabilistic linkage (CLK encodings, issue 5).
-    quasiIdentifiers: ["given_name", "surname", "street_number", "address_1", "address_2", "suburb"],
+    quasiIdentifiers: [
+      "given_name",
+      "surname",
+      "street_number",
+      "address_1",
+      "address_2",
+      "suburb",
+    ],
     variables: [
       { name: "state", type: "string", description: "Australian state or territory" },
       { name: "postcode", type: "string", description: "4-digit postcode" },
-      { name: "date_of_birth", type: "string", description: "YYYYMMDD as recorded; may be invalid" },
+      {
+        name: "date_of_birth",
+        type: "string",
+        description: "YYYYMMDD as recorded; may be invalid",
+      },
     ],
   };
 }
@@ -77,69 +100,171 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
   const agencies: Summary["agencies"] = {};
   for (const [name, sub] of Object.entries(subs)) {
     await client.request("intake", "PUT", "/v1/datasets/persons", agency(name), febrlContract());
-    const verdict = await client.request<Verdict>("intake", "POST", "/v1/datasets/persons/uploads", agency(name), Readable.from([sub.csv]), "text/csv");
-    agencies[name] = { submitted: verdict.submitted, accepted: verdict.accepted, rejected: verdict.refused };
-    say(`agency ${name}: ${verdict.submitted} records submitted, ${verdict.accepted} accepted, ${verdict.refused} refused (upload ${verdict.uploadId})`);
+    const verdict = await client.request<Verdict>(
+      "intake",
+      "POST",
+      "/v1/datasets/persons/uploads",
+      agency(name),
+      Readable.from([sub.csv]),
+      "text/csv",
+    );
+    agencies[name] = {
+      submitted: verdict.submitted,
+      accepted: verdict.accepted,
+      rejected: verdict.refused,
+    };
+    say(
+      `agency ${name}: ${verdict.submitted} records submitted, ${verdict.accepted} accepted, ${verdict.refused} refused (upload ${verdict.uploadId})`,
+    );
   }
   const accepted = Object.values(agencies).reduce((n, a) => n + a.accepted, 0);
 
   // 2. Wait until pseudonymiser, linker and release have consumed everything.
-  const bus = await Bus.connect({ brokers: options.kafkaBrokers, clientId: "kruispunt-cli", logger: createLogger("cli", "warn"), namespace: options.kafkaNamespace });
+  const bus = await Bus.connect({
+    brokers: options.kafkaBrokers,
+    clientId: "kruispunt-cli",
+    logger: createLogger("cli", "warn"),
+    namespace: options.kafkaNamespace,
+  });
   try {
     await waitFor("linkage to consume every accepted record", async () => {
-      const stats = await client.request<{ records: number }>("linker", "GET", "/v1/stats", auditor);
-      const lags = await lagsOf(bus, [["pseudonymiser", TOPICS.intake], ["linker", TOPICS.pseudonymised], ["release", TOPICS.linkage]]);
+      const stats = await client.request<{ records: number }>(
+        "linker",
+        "GET",
+        "/v1/stats",
+        auditor,
+      );
+      const lags = await lagsOf(bus, [
+        ["pseudonymiser", TOPICS.intake],
+        ["linker", TOPICS.pseudonymised],
+        ["release", TOPICS.linkage],
+      ]);
       return stats.records >= accepted && lags === 0;
     });
-    const linkStats = await client.request<{ records: number; clusters: number; linkedPairs: number }>("linker", "GET", "/v1/stats", auditor);
-    say(`linker: ${linkStats.records} records in ${linkStats.clusters} person clusters, ${linkStats.linkedPairs} linked pairs`);
+    const linkStats = await client.request<{
+      records: number;
+      clusters: number;
+      linkedPairs: number;
+    }>("linker", "GET", "/v1/stats", auditor);
+    say(
+      `linker: ${linkStats.records} records in ${linkStats.clusters} person clusters, ${linkStats.linkedPairs} linked pairs`,
+    );
 
     // 3. Score against the truth (the auditor's view of links is by the agencies' record ids).
-    const { pairs } = await client.request<{ pairs: { left: string; right: string }[] }>("linker", "GET", "/v1/links?left=alpha/persons&right=beta/persons", auditor);
+    const { pairs } = await client.request<{ pairs: { left: string; right: string }[] }>(
+      "linker",
+      "GET",
+      "/v1/links?left=alpha/persons&right=beta/persons",
+      auditor,
+    );
     const truth = scoreLinkage(pairs, subs.alpha.truth, subs.beta.truth);
-    say(`linkage quality vs FEBRL truth: tp ${truth.tp}, fp ${truth.fp}, fn ${truth.fn}, precision ${truth.precision}, recall ${truth.recall}, F1 ${truth.f1}`);
+    say(
+      `linkage quality vs FEBRL truth: tp ${truth.tp}, fp ${truth.fp}, fn ${truth.fn}, precision ${truth.precision}, recall ${truth.recall}, F1 ${truth.f1}`,
+    );
 
     // 4. A researcher files a project, the committee approves it, the researcher extracts.
     const k = options.k ?? 10;
-    const project = await client.request<{ projectId: string }>("release", "POST", "/v1/projects", researcher, {
-      title: "Ageing and mobility across two agencies (FEBRL 4 demo)",
-      purpose: "Demonstrate a linked, pseudonymised extract under k-anonymity",
-      legalBasis: "GDPR art. 6(1)(e) and 9(2)(j); committee deliberation",
-      variables: [
-        { dataset: "alpha/persons", name: "state", as: "state", hierarchy: "categorical" },
-        { dataset: "alpha/persons", name: "date_of_birth", as: "year_of_birth", hierarchy: "yearOfBirth" },
-        { dataset: "beta/persons", name: "postcode", as: "postcode_region", hierarchy: "postcodeRegion" },
-      ],
-      cohort: { allOf: ["alpha/persons", "beta/persons"] },
-      quasiIdentifiers: ["state", "year_of_birth", "postcode_region"],
-      k,
-      maxSuppressedShare: 0.05,
-      expiresAt: new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
-    });
+    const project = await client.request<{ projectId: string }>(
+      "release",
+      "POST",
+      "/v1/projects",
+      researcher,
+      {
+        title: "Ageing and mobility across two agencies (FEBRL 4 demo)",
+        purpose: "Demonstrate a linked, pseudonymised extract under k-anonymity",
+        legalBasis: "GDPR art. 6(1)(e) and 9(2)(j); committee deliberation",
+        variables: [
+          { dataset: "alpha/persons", name: "state", as: "state", hierarchy: "categorical" },
+          {
+            dataset: "alpha/persons",
+            name: "date_of_birth",
+            as: "year_of_birth",
+            hierarchy: "yearOfBirth",
+          },
+          {
+            dataset: "beta/persons",
+            name: "postcode",
+            as: "postcode_region",
+            hierarchy: "postcodeRegion",
+          },
+        ],
+        cohort: { allOf: ["alpha/persons", "beta/persons"] },
+        quasiIdentifiers: ["state", "year_of_birth", "postcode_region"],
+        k,
+        maxSuppressedShare: 0.05,
+        expiresAt: new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
+      },
+    );
     const reference = `CSSS-IVC/${new Date().getFullYear()}/${project.projectId}`;
-    await client.request("release", "POST", `/v1/projects/${project.projectId}/decision`, committee, { decision: "approve", reference });
-    say(`project ${project.projectId} filed by ${researcher.sub}, approved by the committee (${reference})`);
-    const extract = await client.request<{ extractId: string; rows: number; suppressed: number; k: number }>("release", "POST", `/v1/projects/${project.projectId}/extracts`, researcher);
+    await client.request(
+      "release",
+      "POST",
+      `/v1/projects/${project.projectId}/decision`,
+      committee,
+      { decision: "approve", reference },
+    );
+    say(
+      `project ${project.projectId} filed by ${researcher.sub}, approved by the committee (${reference})`,
+    );
+    const extract = await client.request<{
+      extractId: string;
+      rows: number;
+      suppressed: number;
+      k: number;
+    }>("release", "POST", `/v1/projects/${project.projectId}/extracts`, researcher);
     const extractDir = join(options.outDir, "extract");
     mkdirSync(extractDir, { recursive: true });
     for (const name of ["extract.csv", "codebook.json"]) {
-      const text = await client.download("release", `/v1/projects/${project.projectId}/extracts/${extract.extractId}/files/${name}`, researcher);
+      const text = await client.download(
+        "release",
+        `/v1/projects/${project.projectId}/extracts/${extract.extractId}/files/${name}`,
+        researcher,
+      );
       writeFileSync(join(extractDir, name), text);
     }
-    say(`extract: ${extract.rows} persons released with k=${extract.k}, ${extract.suppressed} suppressed → ${extractDir}`);
+    say(
+      `extract: ${extract.rows} persons released with k=${extract.k}, ${extract.suppressed} suppressed → ${extractDir}`,
+    );
 
     // 5. The auditor waits for the log to catch up, checkpoints and verifies it.
-    await waitFor("the audit log to take in every event", async () => (await lagsOf(bus, [["audit", TOPICS.audit]])) === 0);
+    await waitFor(
+      "the audit log to take in every event",
+      async () => (await lagsOf(bus, [["audit", TOPICS.audit]])) === 0,
+    );
     await client.request("audit", "POST", "/v1/audit/checkpoints", auditor);
-    const verify = await client.request<{ ok: boolean; count: number; checkpoints: number; firstBad?: unknown }>("audit", "GET", "/v1/audit/verify", auditor);
-    const stats = await client.request<{ entries: number; byAction: Record<string, number> }>("audit", "GET", "/v1/audit/stats", auditor);
-    say(`audit: ${stats.entries} entries, hash chain ${verify.ok ? "verified" : `BROKEN at ${JSON.stringify(verify.firstBad)}`} with ${verify.checkpoints} signed checkpoint(s)`);
+    const verify = await client.request<{
+      ok: boolean;
+      count: number;
+      checkpoints: number;
+      firstBad?: unknown;
+    }>("audit", "GET", "/v1/audit/verify", auditor);
+    const stats = await client.request<{ entries: number; byAction: Record<string, number> }>(
+      "audit",
+      "GET",
+      "/v1/audit/stats",
+      auditor,
+    );
+    say(
+      `audit: ${stats.entries} entries, hash chain ${verify.ok ? "verified" : `BROKEN at ${JSON.stringify(verify.firstBad)}`} with ${verify.checkpoints} signed checkpoint(s)`,
+    );
 
     const summary: Summary = {
       agencies,
       linkage: { linked_pairs: pairs.length, truth },
-      extract: { rows: extract.rows, k: extract.k, suppressed: extract.suppressed, path: join(extractDir, "extract.csv"), codebook: join(extractDir, "codebook.json"), project: project.projectId },
-      audit: { entries: stats.entries, verified: verify.ok, checkpoints: verify.checkpoints, by_action: stats.byAction },
+      extract: {
+        rows: extract.rows,
+        k: extract.k,
+        suppressed: extract.suppressed,
+        path: join(extractDir, "extract.csv"),
+        codebook: join(extractDir, "codebook.json"),
+        project: project.projectId,
+      },
+      audit: {
+        entries: stats.entries,
+        verified: verify.ok,
+        checkpoints: verify.checkpoints,
+        by_action: stats.byAction,
+      },
     };
     mkdirSync(options.outDir, { recursive: true });
     writeFileSync(join(options.outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
@@ -155,7 +280,11 @@ async function lagsOf(bus: Bus, groups: [string, TopicName][]): Promise<number> 
   return total;
 }
 
-async function waitFor(what: string, done: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+async function waitFor(
+  what: string,
+  done: () => Promise<boolean>,
+  timeoutMs = 300_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

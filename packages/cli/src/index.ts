@@ -1,0 +1,5 @@
+export * from "./client";
+export * from "./demo/febrl";
+export * from "./demo/main-job";
+export * from "./keys";
+export * from "./supervisor";

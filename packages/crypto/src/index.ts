@@ -1,0 +1,39 @@
+/**
+ * @kruispunt/crypto: keyed hashing, linkage and project pseudonyms, sealed identifiers
+ * and keyrings, on libsodium. Call `await cryptoReady()` once before anything else.
+ */
+export {
+  CryptoError,
+  CryptoErrorCode,
+  cryptoErrorDescriptions,
+  KeyringError,
+  SealOpenError,
+} from "./errors";
+export { hmacSha256, sha256Hex } from "./hash";
+export {
+  currentKey,
+  generateKeyring,
+  importKeyring,
+  isSymmetricKey,
+  KEYRING_FORMAT,
+  type KeyForPurpose,
+  type KeyPairKey,
+  type KeyPairPurpose,
+  type KeyPurpose,
+  type Keyring,
+  keyringFingerprint,
+  publicKeyOf,
+  readKeyring,
+  type SymmetricKey,
+  type SymmetricPurpose,
+  type WriteKeyringOptions,
+  writeKeyring,
+} from "./keyring";
+export {
+  deriveProjectKey,
+  linkagePseudonym,
+  projectPseudonym,
+  SYMMETRIC_KEY_BYTES,
+} from "./pseudonym";
+export { openSealedIdentifier, sealIdentifier } from "./seal";
+export { cryptoReady } from "./sodium";

@@ -1,0 +1,8 @@
+/**
+ * @kruispunt/disclosure — statistical disclosure control applied to extracts
+ * before the release service hands them to researchers.
+ */
+export { DISCLOSURE_REFUSED, DisclosureRefusedError } from "./errors";
+export { hierarchies } from "./hierarchies";
+export { enforceKAnonymity, type QuasiIdentifier } from "./k-anonymity";
+export type { Cell, Hierarchy, KAnonymityOptions, KAnonymityReport } from "./types";

@@ -1,0 +1,259 @@
+/**
+ * End to end over real Kafka and PostgreSQL: the main job on the first 500 FEBRL 4
+ * pairs, then the privacy invariant, hostile input and audit tampering against the
+ * same running services. Needs a broker (KAFKA_BROKERS, default 127.0.0.1:9092).
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ApiError,
+  febrlSubmission,
+  initKeys,
+  KruispuntClient,
+  prepareDatabase,
+  type RunningServices,
+  runMainJob,
+  type Summary,
+  startServices,
+} from "@kruispunt/cli";
+import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "@kruispunt/service-kit";
+import { createPool, type Pool } from "@kruispunt/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findIdentifiers, scanDatabase, scanFiles } from "./privacy-scan";
+
+const PORT_OFFSET = 10_000;
+const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
+const namespace = `e2e-${Date.now()}.`;
+const databaseUrl =
+  process.env.E2E_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/kruispunt_e2e";
+const dataDir = join(REPO_ROOT, ".data", "e2e");
+const outDir = join(REPO_ROOT, "out", "e2e");
+const febrlDir = join(REPO_ROOT, "..", "shared", "data", "febrl4");
+const urls = Object.fromEntries(
+  SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s] + PORT_OFFSET}`]),
+) as Record<ServiceName, string>;
+
+let services: RunningServices;
+let client: KruispuntClient;
+let pool: Pool;
+let summary: Summary;
+
+beforeAll(async () => {
+  // A fresh database and data directory: the expected counts below are exact.
+  const admin = createPool(databaseUrl.replace(/\/[^/]+$/, "/postgres"), 1);
+  await admin.query(
+    `DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`,
+  );
+  await admin.end();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
+  await prepareDatabase(databaseUrl);
+  await initKeys(join(dataDir, "keys"));
+  services = startServices(
+    dataDir,
+    {
+      KAFKA_BROKERS: brokers.join(","),
+      KAFKA_NAMESPACE: namespace,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: "info",
+    },
+    PORT_OFFSET,
+  );
+  client = new KruispuntClient({ keysDir: join(dataDir, "keys"), urls, env: {} });
+  await client.waitReady(SERVICE_NAMES, 120_000);
+  pool = createPool(databaseUrl, 2);
+  summary = await runMainJob({
+    client,
+    febrlDir,
+    outDir,
+    kafkaBrokers: brokers,
+    kafkaNamespace: namespace,
+    limitPairs: 500,
+    say: () => {},
+  });
+});
+
+afterAll(async () => {
+  await services?.stop();
+  await pool?.end();
+});
+
+describe("main job on FEBRL 4 persons 0–499", () => {
+  it("accepts every record of both agencies", () => {
+    expect(summary.agencies).toEqual({
+      alpha: { submitted: 500, accepted: 500, rejected: 0 },
+      beta: { submitted: 500, accepted: 500, rejected: 0 },
+    });
+  });
+
+  it("links exactly the 459 pairs whose soc_sec_id agrees, with no false link", () => {
+    // 459 = persons N < 500 whose soc_sec_id is identical in dataset4a and dataset4b.
+    expect(summary.linkage.linked_pairs).toBe(459);
+    expect(summary.linkage.truth).toEqual({
+      tp: 459,
+      fp: 0,
+      fn: 41,
+      precision: 1,
+      recall: 0.918,
+      f1: 0.9572,
+    });
+  });
+
+  it("releases every cohort person that k-anonymity allows, none below k", async () => {
+    expect(summary.extract.rows + summary.extract.suppressed).toBe(459);
+    expect(summary.extract.k).toBe(10);
+    const { readFileSync } = await import("node:fs");
+    const lines = readFileSync(summary.extract.path, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("project_pseudonym,state,year_of_birth,postcode_region");
+    expect(lines).toHaveLength(summary.extract.rows + 1);
+    const classes = new Map<string, number>();
+    for (const line of lines.slice(1)) {
+      const key = line.split(",").slice(1).join(",");
+      classes.set(key, (classes.get(key) ?? 0) + 1);
+    }
+    expect(Math.min(...classes.values())).toBeGreaterThanOrEqual(10);
+  });
+
+  it("audits every pseudonymisation batch, link decision, approval and release, and the chain verifies", async () => {
+    expect(summary.audit.verified).toBe(true);
+    const by = summary.audit.by_action;
+    expect(by["link.decision"]).toBe(459);
+    expect(by["intake.upload"]).toBe(2);
+    expect(by["project.approve"]).toBe(1);
+    expect(by["release.extract"]).toBe(1);
+    const pseudonymised = await pool.query(
+      "SELECT sum((counts->>'pseudonymised')::int)::int AS n FROM audit.entries WHERE action = 'pseudonymise.batch'",
+    );
+    expect(pseudonymised.rows[0].n).toBe(1000);
+    const extract = await pool.query(
+      "SELECT counts FROM audit.entries WHERE action = 'release.extract'",
+    );
+    expect(extract.rows[0].counts).toEqual({
+      rows: summary.extract.rows,
+      suppressed: summary.extract.suppressed,
+      k: 10,
+    });
+  });
+});
+
+describe("privacy invariant 1: no raw soc_sec_id at rest", () => {
+  const alpha = febrlSubmission(join(febrlDir, "dataset4a.csv"), 500);
+  const beta = febrlSubmission(join(febrlDir, "dataset4b.csv"), 500);
+  const identifiers = new Set(
+    [alpha.csv, beta.csv].flatMap((csv) =>
+      csv
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => line.split(",").at(-1) ?? ""),
+    ),
+  );
+
+  it("the scanner finds identifiers where they are (control)", () => {
+    expect(identifiers.size).toBe(1000 - 459);
+    expect(findIdentifiers(alpha.csv, identifiers, "control")).toHaveLength(500);
+  });
+
+  it("finds none in Kafka segments, service logs, outputs or the database", async () => {
+    const fileHits = scanFiles(
+      [join(REPO_ROOT, ".data", "kafka", "kraft-logs"), join(dataDir, "logs"), outDir],
+      identifiers,
+    );
+    expect(fileHits).toEqual([]);
+    const dbHits = await scanDatabase(
+      pool,
+      ["intake", "linker", "release", "audit", "public"],
+      identifiers,
+    );
+    expect(dbHits).toEqual([]);
+  });
+});
+
+describe("hostile input to intake", () => {
+  const alphaAgency = { sub: "alpha", role: "agency" as const };
+  const upload = (csv: string) =>
+    client.request<{
+      submitted: number;
+      accepted: number;
+      refused: number;
+      refusals: { line: number; field: string; code: string; message: string }[];
+    }>("intake", "POST", "/v1/datasets/persons/uploads", alphaAgency, csv, "text/csv");
+  const header =
+    "record_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id";
+
+  it("refuses bad records one by one, naming line, field and reason, and keeps the rest", async () => {
+    const csv = [
+      header,
+      "9001,a,b,1,x,,y,2000,nsw,19700101,12345",
+      "9002,a,b,1,x,,y,2000,nsw,19700101,",
+      ",a,b,1,x,,y,2000,nsw,19700101,7654321",
+      '9004,"quoted, with comma",b,1,x,,y,2000,nsw,19700101,7654321',
+    ].join("\r\n");
+    const verdict = await upload(csv);
+    expect(verdict).toMatchObject({ submitted: 4, accepted: 1, refused: 3 });
+    expect(verdict.refusals.map((r) => [r.line, r.field, r.code])).toEqual([
+      [2, "soc_sec_id", "KRP_ID_BAD_LENGTH"],
+      [3, "soc_sec_id", "KRP_ID_EMPTY"],
+      [4, "record_id", "KRP_ERR_MISSING_RECORD_ID"],
+    ]);
+    expect(JSON.stringify(verdict)).not.toContain("12345");
+  });
+
+  it("answers 400 for a file without the identifier column, naming it", async () => {
+    const error = await upload("record_id,state\n1,nsw\n").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as ApiError).message).toContain("soc_sec_id");
+  });
+
+  it("answers 400 for malformed CSV without quoting its content", async () => {
+    const error = (await upload(
+      `${header}\n9100,"unterminated,b,1,x,,y,2000,nsw,19700101,7654321\n`,
+    ).catch((e: unknown) => e)) as ApiError;
+    expect(error.status).toBe(400);
+    expect(error.message).not.toContain("7654321");
+  });
+
+  it("answers 401 without a token and 403 for the wrong role", async () => {
+    const noToken = await fetch(`${urls.intake}/v1/datasets/persons/uploads`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: header,
+    });
+    expect(noToken.status).toBe(401);
+    const wrongRole = (await client
+      .request(
+        "intake",
+        "POST",
+        "/v1/datasets/persons/uploads",
+        { sub: "r", role: "researcher" },
+        header,
+        "text/csv",
+      )
+      .catch((e: unknown) => e)) as ApiError;
+    expect(wrongRole.status).toBe(403);
+  });
+});
+
+describe("audit tampering is detected", () => {
+  it("names the entry whose column was changed directly in PostgreSQL", async () => {
+    const auditor = { sub: "auditor-e2e", role: "auditor" as const };
+    const client2 = await pool.connect();
+    try {
+      await expect(
+        client2.query("UPDATE audit.entries SET actor = 'mallory' WHERE seq = 5"),
+      ).rejects.toThrow(/append-only/);
+      // A superuser can bypass triggers; verification must still catch it.
+      await client2.query("SET session_replication_role = replica");
+      await client2.query("UPDATE audit.entries SET actor = 'mallory' WHERE seq = 5");
+      const result = await client.request<{
+        ok: boolean;
+        firstBad?: { seq: number; reason: string };
+      }>("audit", "GET", "/v1/audit/verify", auditor);
+      expect(result).toMatchObject({ ok: false, firstBad: { seq: 5, reason: "hash-mismatch" } });
+    } finally {
+      await client2.query("SET session_replication_role = origin");
+      client2.release();
+    }
+  });
+});

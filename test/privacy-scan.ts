@@ -1,0 +1,63 @@
+/**
+ * Invariant 1 of DESIGN.md as a check: finds raw identifier values at rest in
+ * files (Kafka segments, logs, outputs) and in every text column of a database.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Pool } from "@kruispunt/store";
+
+export interface Hit {
+  where: string;
+  value: string;
+}
+
+/** Identifiers that appear as whole tokens (not inside a longer run of digits/letters) in `text`. */
+export function findIdentifiers(text: string, identifiers: Set<string>, where: string): Hit[] {
+  const hits: Hit[] = [];
+  for (const match of text.matchAll(/(?<![0-9A-Za-z])(\d{7})(?![0-9A-Za-z])/g)) {
+    const value = match[1] ?? "";
+    if (identifiers.has(value)) hits.push({ where, value });
+  }
+  return hits;
+}
+
+/** Scans every file under each root (binary files read as latin1, so bytes map 1:1). */
+export function scanFiles(roots: string[], identifiers: Set<string>): Hit[] {
+  const hits: Hit[] = [];
+  const walk = (path: string) => {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch {
+      return;
+    }
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path)) walk(join(path, entry));
+    } else if (stat.isFile() && !path.endsWith(".jar")) {
+      hits.push(...findIdentifiers(readFileSync(path).toString("latin1"), identifiers, path));
+    }
+  };
+  for (const root of roots) walk(root);
+  return hits;
+}
+
+/** Scans every row of every table in the given schemas, as JSON text. */
+export async function scanDatabase(
+  pool: Pool,
+  schemas: string[],
+  identifiers: Set<string>,
+): Promise<Hit[]> {
+  const tables = await pool.query<{ table_schema: string; table_name: string }>(
+    "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE'",
+    [schemas],
+  );
+  const hits: Hit[] = [];
+  for (const t of tables.rows) {
+    const rows = await pool.query(
+      `SELECT row_to_json(x)::text AS j FROM "${t.table_schema}"."${t.table_name}" x`,
+    );
+    for (const r of rows.rows)
+      hits.push(...findIdentifiers(r.j, identifiers, `${t.table_schema}.${t.table_name}`));
+  }
+  return hits;
+}
