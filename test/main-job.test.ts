@@ -3,79 +3,28 @@
  * pairs, then the privacy invariant, hostile input and audit tampering against the
  * same running services. Needs a broker (KAFKA_BROKERS, default 127.0.0.1:9092).
  */
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  ApiError,
-  febrlSubmission,
-  initKeys,
-  KruispuntClient,
-  prepareDatabase,
-  type RunningServices,
-  runMainJob,
-  type Summary,
-  startServices,
-} from "@kruispunt/cli";
-import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "@kruispunt/service-kit";
-import { createPool, type Pool } from "@kruispunt/store";
+import { ApiError, febrlSubmission, type Summary } from "@kruispunt/cli";
+import { REPO_ROOT } from "@kruispunt/service-kit";
+import type { Pool } from "@kruispunt/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FEBRL_DIR, type Harness, startHarness } from "./harness";
 import { findIdentifiers, scanDatabase, scanFiles } from "./privacy-scan";
 
-const PORT_OFFSET = 10_000;
-const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-const namespace = `e2e-${Date.now()}.`;
-const databaseUrl =
-  process.env.E2E_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/kruispunt_e2e";
-const dataDir = join(REPO_ROOT, ".data", "e2e");
-const outDir = join(REPO_ROOT, "out", "e2e");
-const febrlDir = join(REPO_ROOT, "..", "shared", "data", "febrl4");
-const urls = Object.fromEntries(
-  SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s] + PORT_OFFSET}`]),
-) as Record<ServiceName, string>;
-
-let services: RunningServices;
-let client: KruispuntClient;
-let pool: Pool;
+let harness: Harness;
 let summary: Summary;
+let pool: Pool;
+const febrlDir = FEBRL_DIR;
 
 beforeAll(async () => {
-  // A fresh database and data directory: the expected counts below are exact.
-  const admin = createPool(databaseUrl.replace(/\/[^/]+$/, "/postgres"), 1);
-  await admin.query(
-    `DROP DATABASE IF EXISTS ${new URL(databaseUrl).pathname.slice(1)} WITH (FORCE)`,
-  );
-  await admin.end();
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(outDir, { recursive: true, force: true });
-  await prepareDatabase(databaseUrl);
-  await initKeys(join(dataDir, "keys"));
-  services = startServices(
-    dataDir,
-    {
-      KAFKA_BROKERS: brokers.join(","),
-      KAFKA_NAMESPACE: namespace,
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: "info",
-    },
-    PORT_OFFSET,
-  );
-  client = new KruispuntClient({ keysDir: join(dataDir, "keys"), urls, env: {} });
-  await client.waitReady(SERVICE_NAMES, 120_000);
-  pool = createPool(databaseUrl, 2);
-  summary = await runMainJob({
-    client,
-    febrlDir,
-    outDir,
-    kafkaBrokers: brokers,
-    kafkaNamespace: namespace,
-    limitPairs: 500,
-    say: () => {},
-  });
+  harness = await startHarness("e2e", 10_000, 500);
+  summary = harness.summary;
+  pool = harness.pool;
 });
 
 afterAll(async () => {
-  await services?.stop();
-  await pool?.end();
+  await harness?.stop();
 });
 
 describe("main job on FEBRL 4 persons 0–499", () => {
@@ -102,7 +51,6 @@ describe("main job on FEBRL 4 persons 0–499", () => {
   it("releases every cohort person that k-anonymity allows, none below k", async () => {
     expect(summary.extract.rows + summary.extract.suppressed).toBe(459);
     expect(summary.extract.k).toBe(10);
-    const { readFileSync } = await import("node:fs");
     const lines = readFileSync(summary.extract.path, "utf8").trim().split("\n");
     expect(lines[0]).toBe("project_pseudonym,state,year_of_birth,postcode_region");
     expect(lines).toHaveLength(summary.extract.rows + 1);
@@ -155,8 +103,13 @@ describe("privacy invariant 1: no raw soc_sec_id at rest", () => {
   });
 
   it("finds none in Kafka segments, service logs, outputs or the database", async () => {
+    const segments = join(REPO_ROOT, ".data", "kafka", "kraft-logs");
+    // The run's own topics (records.intake carries sealed identifiers) must be among those scanned.
+    expect(readdirSync(segments).filter((d) => d.startsWith("e2e-")).length).toBeGreaterThanOrEqual(
+      5,
+    );
     const fileHits = scanFiles(
-      [join(REPO_ROOT, ".data", "kafka", "kraft-logs"), join(dataDir, "logs"), outDir],
+      [segments, join(harness.dataDir, "logs"), harness.outDir],
       identifiers,
     );
     expect(fileHits).toEqual([]);
@@ -172,7 +125,7 @@ describe("privacy invariant 1: no raw soc_sec_id at rest", () => {
 describe("hostile input to intake", () => {
   const alphaAgency = { sub: "alpha", role: "agency" as const };
   const upload = (csv: string) =>
-    client.request<{
+    harness.client.request<{
       submitted: number;
       accepted: number;
       refused: number;
@@ -215,13 +168,13 @@ describe("hostile input to intake", () => {
   });
 
   it("answers 401 without a token and 403 for the wrong role", async () => {
-    const noToken = await fetch(`${urls.intake}/v1/datasets/persons/uploads`, {
+    const noToken = await fetch(`${harness.urls.intake}/v1/datasets/persons/uploads`, {
       method: "POST",
       headers: { "content-type": "text/csv" },
       body: header,
     });
     expect(noToken.status).toBe(401);
-    const wrongRole = (await client
+    const wrongRole = (await harness.client
       .request(
         "intake",
         "POST",
@@ -246,7 +199,7 @@ describe("audit tampering is detected", () => {
       // A superuser can bypass triggers; verification must still catch it.
       await client2.query("SET session_replication_role = replica");
       await client2.query("UPDATE audit.entries SET actor = 'mallory' WHERE seq = 5");
-      const result = await client.request<{
+      const result = await harness.client.request<{
         ok: boolean;
         firstBad?: { seq: number; reason: string };
       }>("audit", "GET", "/v1/audit/verify", auditor);

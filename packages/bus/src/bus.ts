@@ -64,6 +64,9 @@ export class Bus {
         () =>
         ({ level, log: entry }) => {
           const { message, ...rest } = entry;
+          // Retries are bounded on purpose, so that intake answers 503 instead of
+          // hanging when Kafka is down; kafkajs warns about that on every start.
+          if (message.startsWith("Limiting retries for the idempotent producer")) return;
           if (level <= logLevel.ERROR) log.error(rest, message);
           else log.warn(rest, message);
         },

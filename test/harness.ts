@@ -1,0 +1,88 @@
+/**
+ * Starts the five services against a fresh database, data directory and Kafka
+ * namespace, and runs the main job once. Each test file gets its own harness, so
+ * runs never see each other's records (nor a demo's on the same broker).
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  initKeys,
+  KruispuntClient,
+  prepareDatabase,
+  type RunningServices,
+  runMainJob,
+  type Summary,
+  startServices,
+} from "@kruispunt/cli";
+import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "@kruispunt/service-kit";
+import { createPool, type Pool } from "@kruispunt/store";
+
+export const FEBRL_DIR = join(REPO_ROOT, "..", "shared", "data", "febrl4");
+export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
+
+export interface Harness {
+  name: string;
+  client: KruispuntClient;
+  pool: Pool;
+  summary: Summary;
+  dataDir: string;
+  outDir: string;
+  urls: Record<ServiceName, string>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * `name` picks the database (kruispunt_<name>), `.data/<name>`, `out/<name>` and the
+ * Kafka namespace; `portOffset` moves the services off the demo's ports.
+ */
+export async function startHarness(
+  name: string,
+  portOffset: number,
+  limitPairs?: number,
+): Promise<Harness> {
+  const databaseUrl = `postgres://postgres@127.0.0.1:5432/kruispunt_${name}`;
+  const dataDir = join(REPO_ROOT, ".data", name);
+  const outDir = join(REPO_ROOT, "out", name);
+  const namespace = `${name}-${Date.now()}.`;
+  const admin = createPool("postgres://postgres@127.0.0.1:5432/postgres", 1);
+  await admin.query(`DROP DATABASE IF EXISTS kruispunt_${name} WITH (FORCE)`);
+  await admin.end();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
+  await prepareDatabase(databaseUrl);
+  await initKeys(join(dataDir, "keys"));
+  const services: RunningServices = startServices(
+    dataDir,
+    {
+      KAFKA_BROKERS: KAFKA_BROKERS.join(","),
+      KAFKA_NAMESPACE: namespace,
+      DATABASE_URL: databaseUrl,
+    },
+    portOffset,
+  );
+  const urls = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s] + portOffset}`]),
+  ) as Record<ServiceName, string>;
+  const client = new KruispuntClient({ keysDir: join(dataDir, "keys"), urls, env: {} });
+  const pool = createPool(databaseUrl, 2);
+  const stop = async () => {
+    await services.stop();
+    await pool.end();
+  };
+  try {
+    await client.waitReady(SERVICE_NAMES, 120_000);
+    const summary = await runMainJob({
+      client,
+      febrlDir: FEBRL_DIR,
+      outDir,
+      kafkaBrokers: KAFKA_BROKERS,
+      kafkaNamespace: namespace,
+      limitPairs,
+      say: () => {},
+    });
+    return { name, client, pool, summary, dataDir, outDir, urls, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
