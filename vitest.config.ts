@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Two projects: fast unit tests beside the code, and end-to-end tests over real
-// Kafka and PostgreSQL in test/ (they need `deploy/kafka.sh start` first).
+// Kafka and PostgreSQL in test/ (global setup starts local Kafka if KAFKA_BROKERS is unset).
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +15,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/**/*.test.ts"],
+          globalSetup: ["test/global-setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
