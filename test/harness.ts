@@ -28,6 +28,8 @@ export interface Harness {
   dataDir: string;
   outDir: string;
   urls: Record<ServiceName, string>;
+  services: RunningServices;
+  namespace: string;
   stop: () => Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export async function startHarness(
       limitPairs,
       say: () => {},
     });
-    return { name, client, pool, summary, dataDir, outDir, urls, stop };
+    return { name, client, pool, summary, dataDir, outDir, urls, services, namespace, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,12 +1,16 @@
-/** `kruispunt keys init|generate|import`: keyrings are written mode 0600 and never printed. */
+/** `kruispunt keys init|generate|import|rotate`: keyrings are written mode 0600 and never printed. */
 import { parseArgs } from "node:util";
 import {
   cryptoReady,
+  currentKey,
   generateKeyring,
   importKeyring,
   keyringFingerprint,
+  readKeyring,
+  rotateLinkageKey,
   writeKeyring,
 } from "@kruispunt/crypto";
+import { keyFiles } from "@kruispunt/service-kit";
 import { initKeys } from "./keys";
 
 /** Runs a keys subcommand; returns the exit code. */
@@ -19,8 +23,20 @@ export async function keysCommand(args: string[], keysDir: string): Promise<numb
       out: { type: "string" },
       "link-key-hex": { type: "string" },
       "release-key-hex": { type: "string" },
+      keyring: { type: "string" },
     },
   });
+  if (sub === "rotate") {
+    // Adds linkage key version n+1; the pseudonymiser uses it from its next start and
+    // the linker then re-keys its store through the pseudonymiser (no identifiers).
+    const path = values.keyring ?? keyFiles(keysDir).pseudonymiserKeyring;
+    const ring = rotateLinkageKey(readKeyring(path));
+    writeKeyring(path, ring, { overwrite: true });
+    console.log(
+      `linkage key rotated to version ${currentKey(ring, "linkage").version} in ${path} (fingerprint ${keyringFingerprint(ring)}); restart the pseudonymiser to use it`,
+    );
+    return 0;
+  }
   if (sub === "init") {
     const created = await initKeys(keysDir);
     console.log(
@@ -41,7 +57,7 @@ export async function keysCommand(args: string[], keysDir: string): Promise<numb
     return 0;
   }
   console.error(
-    "usage: kruispunt keys init | generate --out FILE | import --link-key-hex HEX [--release-key-hex HEX] --out FILE",
+    "usage: kruispunt keys rotate [--keyring FILE] | init | generate --out FILE | import --link-key-hex HEX [--release-key-hex HEX] --out FILE",
   );
   return 2;
 }

@@ -24,6 +24,7 @@ const HELP = `kruispunt <command> [options]
   keys init            create any missing local keyrings and public keys in .data/keys
   keys generate --out FILE         a new keyring (linkage + release keys), mode 0600
   keys import --link-key-hex HEX [--release-key-hex HEX] --out FILE
+  keys rotate [--keyring FILE]     add linkage key version n+1 (default: the pseudonymiser's)
   token --sub NAME --role ROLE     a bearer token from the local issuer (${ROLES.join("|")})
   audit verify [--from-seq N] [--to-seq N]
   audit query [--action A] [--actor X] [--object PREFIX] [--from ISO] [--to ISO] [--limit N]

@@ -11,11 +11,26 @@ export interface RunningServices {
   processes: Map<ServiceName, ChildProcess>;
   /** SIGTERM to every service; resolves when all exited (SIGKILL after `graceMs`). */
   stop: (graceMs?: number) => Promise<void>;
+  /** Stops one service gracefully and starts it again (e.g. after a key rotation). */
+  restart: (service: ServiceName) => Promise<void>;
+}
+
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
 }
 
 /**
  * Spawns every service with `env` added to this process's environment, each on its
- * default port plus `portOffset` (so a test run can sit beside a running demo).
+ * default port plus `portOffset` (so a test run can sit beside a running demo), and
+ * tells each where the others listen (KRUISPUNT_<SERVICE>_URL).
  */
 export function startServices(
   dataDir: string,
@@ -25,7 +40,13 @@ export function startServices(
   const logs = join(dataDir, "logs");
   mkdirSync(logs, { recursive: true });
   const processes = new Map<ServiceName, ChildProcess>();
-  for (const service of SERVICE_NAMES) {
+  const urls = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [
+      `KRUISPUNT_${s.toUpperCase()}_URL`,
+      `http://127.0.0.1:${SERVICE_PORTS[s] + portOffset}`,
+    ]),
+  );
+  const spawnService = (service: ServiceName) => {
     const log = openSync(join(logs, `${service}.log`), "a");
     const child = spawn(
       process.execPath,
@@ -34,6 +55,7 @@ export function startServices(
         cwd: REPO_ROOT,
         env: {
           ...process.env,
+          ...urls,
           ...env,
           KRUISPUNT_DATA_DIR: dataDir,
           PORT: String(SERVICE_PORTS[service] + portOffset),
@@ -42,24 +64,19 @@ export function startServices(
       },
     );
     processes.set(service, child);
-  }
-  const stop = async (graceMs = 15_000) => {
-    await Promise.all(
-      [...processes.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
-            child.once("exit", () => {
-              clearTimeout(kill);
-              resolve();
-            });
-            child.kill("SIGTERM");
-          }),
-      ),
-    );
   };
-  return { processes, stop };
+  for (const service of SERVICE_NAMES) spawnService(service);
+  return {
+    processes,
+    stop: async (graceMs = 15_000) => {
+      await Promise.all([...processes.values()].map((child) => stopChild(child, graceMs)));
+    },
+    restart: async (service) => {
+      const child = processes.get(service);
+      if (child) await stopChild(child, 15_000);
+      spawnService(service);
+    },
+  };
 }
 
 /** Rejects as soon as any service exits on its own (so a crash does not look like a hang). */

@@ -14,6 +14,7 @@ describe("event codec", () => {
       variables: { state: "nsw", date_of_birth: "19151111" },
       uploadId: "u-1",
       withdrawn: false,
+      keyId: "00112233445566ff",
     };
     expect(decodeEvent("PseudonymisedRecord", encodeEvent("PseudonymisedRecord", event))).toEqual(
       event,

@@ -30,6 +30,7 @@ export interface PseudonymisedRecord {
   variables: Record<string, string>;
   uploadId: string;
   withdrawn: boolean;
+  keyId: string;
 }
 
 export type LinkageEventKind = "LINKED" | "UNLINKED" | "UPDATED";

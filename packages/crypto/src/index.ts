@@ -35,5 +35,13 @@ export {
   projectPseudonym,
   SYMMETRIC_KEY_BYTES,
 } from "./pseudonym";
+export {
+  linkageKeyChain,
+  linkageKeyId,
+  rekeyPseudonym,
+  rekeyToCurrent,
+  rotateLinkageKey,
+  versionedLinkagePseudonym,
+} from "./rotation";
 export { openSealedIdentifier, sealIdentifier } from "./seal";
 export { cryptoReady } from "./sodium";

@@ -40,7 +40,6 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
   }) as unknown as FastifyInstance;
 
   app.register(fastifyJwt, { secret: options.jwtSecret });

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { REPO_ROOT, SERVICE_PORTS, type ServiceName } from "./paths";
+import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "./paths";
 
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kruispunt";
 
@@ -36,6 +36,8 @@ export interface ServiceConfig {
   dataDir: string;
   keysDir: string;
   logLevel: string;
+  /** Base URL of each service, from KRUISPUNT_<SERVICE>_URL or http://127.0.0.1:<default port>. */
+  serviceUrls: Record<ServiceName, string>;
 }
 
 /**
@@ -59,5 +61,11 @@ export function loadConfig(
     dataDir: parsed.KRUISPUNT_DATA_DIR,
     keysDir: parsed.KRUISPUNT_KEYS_DIR ?? join(parsed.KRUISPUNT_DATA_DIR, "keys"),
     logLevel: parsed.LOG_LEVEL,
+    serviceUrls: Object.fromEntries(
+      SERVICE_NAMES.map((s) => [
+        s,
+        env[`KRUISPUNT_${s.toUpperCase()}_URL`] ?? `http://127.0.0.1:${SERVICE_PORTS[s]}`,
+      ]),
+    ) as Record<ServiceName, string>,
   });
 }

@@ -14,6 +14,7 @@ import {
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { linkRecords } from "./exact-linkage";
+import { httpRekeyer } from "./rekey-client";
 
 const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
 
@@ -68,13 +69,16 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     return { pairs: rows };
   });
 
+  const rekey = httpRekeyer(ctx.config.serviceUrls.pseudonymiser, ctx.jwtSecret);
   await ctx.bus.consume({
     groupId: "linker",
     topic: TOPICS.pseudonymised,
     handleBatch: async (messages) => {
       const timer = ctx.metrics.batchSeconds.startTimer({ topic: TOPICS.pseudonymised });
       const records = messages.map((m) => decodeEvent("PseudonymisedRecord", m.value));
-      const outcome = await inTransaction(ctx.pool, (client) => linkRecords(client, records, null));
+      const outcome = await inTransaction(ctx.pool, (client) =>
+        linkRecords(client, records, rekey),
+      );
       await ctx.bus.publish(
         TOPICS.linkage,
         outcome.events.map((e) => ({
@@ -95,6 +99,37 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       );
       ctx.metrics.records.inc({ stage: "link", outcome: "linked" }, outcome.events.length);
       ctx.metrics.records.inc({ stage: "link", outcome: "stale" }, outcome.stale);
+      ctx.metrics.records.inc(
+        { stage: "link", outcome: "key-mismatch" },
+        outcome.keyMismatch.length,
+      );
+      const first = messages[0];
+      const batchId = [TOPICS.pseudonymised, first?.partition ?? 0, first?.offset ?? ""] as const;
+      if (outcome.rekeyed > 0) {
+        await ctx.audit.record({
+          eventId: derivedEventId("link.rekey", ...batchId),
+          actor: "linker",
+          role: "service",
+          action: "link.rekey",
+          object: "linker.records",
+          counts: { pseudonyms: outcome.rekeyed },
+        });
+      }
+      if (outcome.keyMismatch.length > 0) {
+        ctx.logger.warn(
+          { records: outcome.keyMismatch.length },
+          "records made under a different linkage key were not linked",
+        );
+        await ctx.audit.record({
+          eventId: derivedEventId("link.refused", ...batchId),
+          actor: "linker",
+          role: "service",
+          action: "link.refused",
+          object: outcome.keyMismatch.slice(0, 20).join(" "),
+          counts: { records: outcome.keyMismatch.length },
+          details: { reason: "KRP_ERR_KEY_MISMATCH" },
+        });
+      }
       timer();
     },
   });

@@ -13,6 +13,7 @@
  */
 import type { LinkageEvent, PseudonymisedRecord } from "@kruispunt/contracts";
 import type { PoolClient } from "@kruispunt/store";
+import { alignKeys, lockKeyState, type Rekeyer } from "./key-state";
 
 export interface LinkDecision {
   left: string;
@@ -28,30 +29,37 @@ export interface LinkOutcome {
   /** Decisions touched by this batch (new or already stored), for the audit trail. */
   decisions: LinkDecision[];
   stale: number;
+  /** Records refused because their pseudonym was made under a different key. */
+  keyMismatch: string[];
+  /** Stored pseudonyms moved to a new key version in this batch. */
+  rekeyed: number;
 }
 
 const ref = (r: { agency: string; dataset: string; sourceRecordId: string }) =>
   `${r.agency}/${r.dataset}/${r.sourceRecordId}`;
 
 /**
- * Applies `records` in order inside the caller's transaction. Keys must all carry
- * `expectedFingerprint`: pseudonyms made under different keys never compare.
+ * Applies `records` in order inside the caller's transaction. Pseudonyms are
+ * compared only under the store's key id (see key-state.ts); `rekey` reaches the
+ * pseudonymiser when key versions differ.
  */
 export async function linkRecords(
   client: PoolClient,
   records: PseudonymisedRecord[],
-  expectedFingerprint: string | null,
+  rekey: Rekeyer,
 ): Promise<LinkOutcome> {
-  const outcome: LinkOutcome = { events: [], decisions: [], stale: 0 };
-  for (const record of records) {
-    if (
-      expectedFingerprint &&
-      !record.withdrawn &&
-      record.keyringFingerprint !== expectedFingerprint
-    ) {
-      throw new Error(
-        `record ${ref(record)} was pseudonymised under keyring ${record.keyringFingerprint}, expected ${expectedFingerprint}`,
-      );
+  const outcome: LinkOutcome = { events: [], decisions: [], stale: 0, keyMismatch: [], rekeyed: 0 };
+  let state = await lockKeyState(client);
+  for (let record of records) {
+    if (!record.withdrawn) {
+      const aligned = await alignKeys(client, state, record, rekey);
+      state = aligned.state;
+      outcome.rekeyed += aligned.rekeyed;
+      if (!aligned.record) {
+        outcome.keyMismatch.push(ref(record));
+        continue;
+      }
+      record = aligned.record;
     }
     const existing = await client.query<{
       version: string;
@@ -73,17 +81,26 @@ export async function linkRecords(
     }
     const other = await client.query<{ cluster_id: string }>(
       `SELECT cluster_id FROM linker.records
-       WHERE linkage_pseudonym = $1 AND NOT withdrawn AND cluster_id IS NOT NULL
+       WHERE linkage_pseudonym = $1 AND key_id = $5 AND NOT withdrawn AND cluster_id IS NOT NULL
          AND NOT (agency = $2 AND dataset = $3 AND source_record_id = $4)
        LIMIT 1`,
-      [record.linkagePseudonym, record.agency, record.dataset, record.sourceRecordId],
+      [record.linkagePseudonym, record.agency, record.dataset, record.sourceRecordId, record.keyId],
     );
-    const clusterId = other.rows[0]?.cluster_id ?? record.linkagePseudonym;
+    // Clusters keep their name for life (project pseudonyms derive from it): a record
+    // whose pseudonym did not change stays where it was, even after a key rotation.
+    const keepOwn =
+      before &&
+      !before.withdrawn &&
+      before.cluster_id &&
+      before.linkage_pseudonym === record.linkagePseudonym
+        ? before.cluster_id
+        : null;
+    const clusterId = other.rows[0]?.cluster_id ?? keepOwn ?? record.linkagePseudonym;
     await client.query(
-      `INSERT INTO linker.records (agency, dataset, source_record_id, version, linkage_pseudonym, key_version, keyring_fingerprint, cluster_id, variables, withdrawn)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, false)
+      `INSERT INTO linker.records (agency, dataset, source_record_id, version, linkage_pseudonym, key_version, keyring_fingerprint, cluster_id, variables, withdrawn, key_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, $10)
        ON CONFLICT (agency, dataset, source_record_id) DO UPDATE SET
-         version = EXCLUDED.version, linkage_pseudonym = EXCLUDED.linkage_pseudonym, key_version = EXCLUDED.key_version,
+         version = EXCLUDED.version, linkage_pseudonym = EXCLUDED.linkage_pseudonym, key_version = EXCLUDED.key_version, key_id = EXCLUDED.key_id,
          keyring_fingerprint = EXCLUDED.keyring_fingerprint, cluster_id = EXCLUDED.cluster_id,
          variables = EXCLUDED.variables, withdrawn = false, updated_at = now()`,
       [
@@ -96,6 +113,7 @@ export async function linkRecords(
         record.keyringFingerprint,
         clusterId,
         record.variables,
+        record.keyId,
       ],
     );
     const partners = await client.query<{

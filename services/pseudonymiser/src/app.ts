@@ -3,35 +3,22 @@
  * publishes records.pseudonymised, and audits every batch it pseudonymised.
  */
 import { TOPICS } from "@kruispunt/bus";
-import { cryptoReady, currentKey, keyringFingerprint, readKeyring } from "@kruispunt/crypto";
+import { cryptoReady } from "@kruispunt/crypto";
 import {
   buildServiceApp,
   databaseReady,
   derivedEventId,
-  keyFiles,
   type ServiceContext,
 } from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
-import { type PseudonymiserKeys, pseudonymiseBatch } from "./pseudonymise";
-
-/** Reads the pseudonymiser keyring (linkage key + seal key pair). Throws if missing or too open. */
-export function loadKeys(keysDir: string): PseudonymiserKeys {
-  const ring = readKeyring(keyFiles(keysDir).pseudonymiserKeyring);
-  const linkage = currentKey(ring, "linkage");
-  const seal = currentKey(ring, "seal");
-  return {
-    linkageKey: linkage.key,
-    linkageKeyVersion: linkage.version,
-    keyringFingerprint: keyringFingerprint(ring),
-    sealPublicKey: seal.publicKey,
-    sealSecretKey: seal.secretKey,
-  };
-}
+import { loadKeys } from "./keys";
+import { pseudonymiseBatch } from "./pseudonymise";
+import { registerRoutes } from "./routes";
 
 /**
  * Builds the app (health, metrics) and starts the records.intake consumer.
- * HTTP: `GET /v1/keys` (any authenticated role) → `{keyVersion, keyringFingerprint}`,
- * the public facts about the key in use.
+ * HTTP: `GET /v1/keys` (agency, auditor, service) → `{keyVersion, keyId, keyringFingerprint}`,
+ * the public facts about the key in use; the service endpoints in routes.ts.
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
@@ -44,8 +31,10 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     ready: databaseReady(ctx.pool),
   });
 
+  registerRoutes(app, keys, ctx.audit);
   app.get("/v1/keys", { preHandler: app.authorize("agency", "auditor", "service") }, async () => ({
     keyVersion: keys.linkageKeyVersion,
+    keyId: keys.keyId,
     keyringFingerprint: keys.keyringFingerprint,
   }));
 

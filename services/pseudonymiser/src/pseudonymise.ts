@@ -2,17 +2,20 @@
  * The pseudonymiser's Kafka handler: opens each sealed identifier, validates it
  * again under its scheme (the pseudonymiser trusts no one), replaces it by the
  * linkage pseudonym HMAC-SHA-256(linkage key, scheme ‖ 0x00 ‖ canonical identifier)
- * and forgets it. Records that cannot be processed go to the dead-letter topic
+ * (moved forward through later key versions, see packages/crypto rotation.ts) and
+ * forgets it. Records that cannot be processed go to the dead-letter topic
  * with a reason code, never with the identifier.
  */
 import type { BusMessage } from "@kruispunt/bus";
 import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
-import { linkagePseudonym, openSealedIdentifier } from "@kruispunt/crypto";
+import { type Keyring, openSealedIdentifier, versionedLinkagePseudonym } from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
 
 export interface PseudonymiserKeys {
-  linkageKey: Uint8Array;
+  ring: Keyring;
   linkageKeyVersion: number;
+  /** linkageKeyId(ring, linkageKeyVersion): pseudonyms compare only under equal ids. */
+  keyId: string;
   keyringFingerprint: string;
   sealPublicKey: Uint8Array;
   sealSecretKey: Uint8Array;
@@ -96,7 +99,12 @@ export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKey
         refuse(validation.refusal.code);
         continue;
       }
-      pseudonym = linkagePseudonym(keys.linkageKey, scheme.name, validation.canonical);
+      pseudonym = versionedLinkagePseudonym(
+        keys.ring,
+        scheme.name,
+        validation.canonical,
+        keys.linkageKeyVersion,
+      ).pseudonym;
       counts.pseudonymised += 1;
     }
     outcome.pseudonymised.push({
@@ -113,6 +121,7 @@ export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKey
         variables: record.variables,
         uploadId: record.uploadId,
         withdrawn: record.withdrawn,
+        keyId: keys.keyId,
       }),
     });
   }
