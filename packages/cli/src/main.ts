@@ -12,6 +12,7 @@ import { KruispuntClient } from "./client";
 import { demo } from "./demo/command";
 import { prepareDatabase } from "./demo/main-job";
 import { keysCommand } from "./keys-command";
+import { pseudonymiseCommand } from "./pseudonymise-command";
 import { failOnExit, startServices } from "./supervisor";
 
 const HELP = `kruispunt <command> [options]
@@ -25,6 +26,7 @@ const HELP = `kruispunt <command> [options]
   keys generate --out FILE         a new keyring (linkage + release keys), mode 0600
   keys import --link-key-hex HEX [--release-key-hex HEX] --out FILE
   keys rotate [--keyring FILE]     add linkage key version n+1 (default: the pseudonymiser's)
+  pseudonymise --keyring FILE --scheme S   identifiers on stdin → linkage pseudonyms
   token --sub NAME --role ROLE     a bearer token from the local issuer (${ROLES.join("|")})
   audit verify [--from-seq N] [--to-seq N]
   audit query [--action A] [--actor X] [--object PREFIX] [--from ISO] [--to ISO] [--limit N]
@@ -85,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case "pseudonymise":
+      return pseudonymiseCommand(rest);
     case "audit":
       return auditCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case undefined:
