@@ -1,4 +1,7 @@
-/** `kruispunt audit query|verify|export`: the auditor's view of the hash-chained log. */
+/**
+ * `kruispunt audit query|verify|export|linkage-log`: the auditor's view of the
+ * hash-chained log, and of one person's link decisions and releases.
+ */
 import { parseArgs } from "node:util";
 import { stringify } from "csv-stringify/sync";
 import type { KruispuntClient } from "./client";
@@ -15,6 +18,9 @@ const filterOptions = {
   format: { type: "string" },
   "from-seq": { type: "string" },
   "to-seq": { type: "string" },
+  "linkage-pseudonym": { type: "string" },
+  project: { type: "string" },
+  "project-pseudonym": { type: "string" },
 } as const;
 
 interface Entry {
@@ -22,10 +28,14 @@ interface Entry {
   [field: string]: unknown;
 }
 
-/** Runs an audit subcommand; returns the exit code (1 when verification fails). */
+/**
+ * Runs an audit subcommand; returns the exit code: 0, 1 when verification fails
+ * (or a linkage log finds an extract without its audit entry), 2 for bad usage.
+ */
 export async function auditCommand(args: string[], client: KruispuntClient): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: filterOptions });
+  if (sub === "linkage-log") return linkageLog(values, client);
   if (sub === "verify") {
     const q = new URLSearchParams();
     if (values["from-seq"]) q.set("fromSeq", values["from-seq"]);
@@ -78,6 +88,108 @@ export async function auditCommand(args: string[], client: KruispuntClient): Pro
       afterSeq = page.nextAfterSeq;
     }
   }
-  console.error("usage: kruispunt audit verify|query|export [options]");
+  console.error(
+    "usage: kruispunt audit verify|query|export [options]\n" +
+      "       kruispunt audit linkage-log --linkage-pseudonym LP | --project P --project-pseudonym PP [--format json]",
+  );
   return 2;
+}
+
+interface ReleaseOfPerson {
+  extractId: string;
+  projectId: string;
+  decisionReference: string | null;
+  createdAt: string;
+  rows: number;
+}
+
+interface AuditLinkageLog {
+  records: string[];
+  decisions: Entry[];
+  releases: Entry[];
+  truncated: boolean;
+}
+
+/**
+ * `audit linkage-log`: asks release which extracts included the person (by
+ * linkage pseudonym, or by project pseudonym within a project — an audited
+ * lookup), then the audit service for the person's link decisions and those
+ * extracts' release entries, and prints one timeline in seq order (`--format json`:
+ * `{linkagePseudonym, records, releases, timeline}`). Prints pseudonyms and the
+ * agencies' own record numbers only. Exit 1 if an extract release lists has no
+ * `release.extract` entry in the log, 2 for bad usage; HTTP errors throw ApiError.
+ */
+async function linkageLog(
+  values: { [K in keyof typeof filterOptions]?: string },
+  client: KruispuntClient,
+): Promise<number> {
+  const lp = values["linkage-pseudonym"];
+  const project = values.project;
+  const pp = values["project-pseudonym"];
+  const q = new URLSearchParams();
+  if (lp && !project && !pp) q.set("linkagePseudonym", lp);
+  else if (!lp && project && pp) {
+    q.set("projectId", project);
+    q.set("projectPseudonym", pp);
+  } else {
+    console.error(
+      "usage: kruispunt audit linkage-log --linkage-pseudonym LP | --project P --project-pseudonym PP",
+    );
+    return 2;
+  }
+  const person = await client.request<{ linkagePseudonym: string; releases: ReleaseOfPerson[] }>(
+    "release",
+    "GET",
+    `/v1/linkage-log?${q}`,
+    auditor,
+  );
+  const aq = new URLSearchParams({ linkagePseudonym: person.linkagePseudonym });
+  for (const r of person.releases) aq.append("extractId", r.extractId);
+  const log = await client.request<AuditLinkageLog>(
+    "audit",
+    "GET",
+    `/v1/audit/linkage-log?${aq}`,
+    auditor,
+  );
+  const timeline = [...log.decisions, ...log.releases].sort((a, b) => a.seq - b.seq);
+  const unaudited = person.releases.filter(
+    (r) =>
+      !log.releases.some(
+        (e) =>
+          e.action === "release.extract" &&
+          (e.details as Record<string, unknown>).extractId === r.extractId,
+      ),
+  );
+  if (values.format === "json") {
+    console.log(
+      JSON.stringify(
+        {
+          linkagePseudonym: person.linkagePseudonym,
+          records: log.records,
+          releases: person.releases,
+          timeline,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    console.log(`linkage pseudonym ${person.linkagePseudonym}`);
+    if (project) console.log(`project ${project}, project pseudonym ${pp}`);
+    console.log(`source records: ${log.records.join(" ") || "none in the log"}`);
+    console.log(`released in ${person.releases.length} extract(s)`);
+    for (const e of timeline) {
+      const d = e.details as Record<string, unknown>;
+      const what =
+        e.action === "link.decision"
+          ? `${d.outcome} ${d.method} score ${d.score} cluster ${String(d.cluster).slice(0, 12)}…`
+          : `extract ${d.extractId}${e.reference ? ` under ${e.reference}` : ""}`;
+      console.log(`${e.seq}\t${e.occurredAt}\t${e.action}\t${e.object}\t${what}`);
+    }
+    if (log.truncated)
+      console.log("(truncated: the person has more entries than one answer holds)");
+  }
+  for (const r of unaudited)
+    console.error(`MISSING: extract ${r.extractId} (${r.projectId}) has no release.extract entry`);
+  return unaudited.length === 0 ? 0 : 1;
 }

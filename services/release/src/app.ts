@@ -19,6 +19,7 @@ import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { buildExtract } from "./extract";
+import { registerLinkageLog, storeExtractMembers } from "./extract-members";
 import { applyLinkageEvents } from "./materialise";
 import { projectSpecSchema, specProblems } from "./project";
 
@@ -37,6 +38,8 @@ const projectIdPattern = /^p-[0-9a-f]{12}$/;
  *   409 unless approved and unexpired; 422 if disclosure control refuses.
  * - `GET /v1/projects/:id/extracts/:extractId/files/:name` (the filing researcher) → the file.
  * - `GET /v1/stats` (auditor, service) → `{records, clusters}` in release's view.
+ * - `GET /v1/linkage-log?linkagePseudonym=LP` or `?projectId=P&projectPseudonym=PP` (auditor,
+ *   audited) → the extracts that released the person; see registerLinkageLog.
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
@@ -199,17 +202,20 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         }
         throw error;
       }
-      await ctx.pool.query(
-        "INSERT INTO release.extracts (extract_id, project_id, rows, suppressed, files, report) VALUES ($1, $2, $3, $4, $5, $6)",
-        [
-          extractId,
-          project.project_id,
-          result.rows,
-          result.suppressed,
-          JSON.stringify(result.files),
-          result.report,
-        ],
-      );
+      await inTransaction(ctx.pool, async (client) => {
+        await client.query(
+          "INSERT INTO release.extracts (extract_id, project_id, rows, suppressed, files, report) VALUES ($1, $2, $3, $4, $5, $6)",
+          [
+            extractId,
+            project.project_id,
+            result.rows,
+            result.suppressed,
+            JSON.stringify(result.files),
+            result.report,
+          ],
+        );
+        await storeExtractMembers(client, extractId, result.members);
+      });
       await ctx.audit.record({
         actor: request.user.sub,
         role: "researcher",
@@ -273,6 +279,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     );
     return rows[0];
   });
+
+  registerLinkageLog(app, ctx);
 
   await ctx.bus.consume({
     groupId: "release",

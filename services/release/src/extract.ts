@@ -16,6 +16,7 @@ import {
 } from "@kruispunt/disclosure";
 import type { Pool } from "@kruispunt/store";
 import { stringify } from "csv-stringify/sync";
+import { type ExtractMember, releasedMembers } from "./extract-members";
 import type { ProjectSpec } from "./project";
 
 export interface ExtractResult {
@@ -23,6 +24,8 @@ export interface ExtractResult {
   suppressed: number;
   report: KAnonymityReport;
   files: { name: string; bytes: number; sha256: string }[];
+  /** The released persons (cluster and project pseudonym), for release.extract_members. */
+  members: ExtractMember[];
 }
 
 function hierarchyFor(spec: ProjectSpec["variables"][number]): Hierarchy {
@@ -147,6 +150,7 @@ export async function buildExtract(options: {
   for (const f of files) writeFileSync(join(options.dir, f.name), f.content, { mode: 0o600 });
   return {
     rows: released.length,
+    members: releasedMembers(persons, released),
     suppressed: report.suppressed,
     report,
     files: files.map((f) => ({

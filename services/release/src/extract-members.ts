@@ -1,0 +1,189 @@
+/**
+ * Extract membership and the release side of the linkage log (issue 7). When an
+ * extract is built, release records which person clusters it released and under
+ * which project pseudonym (release.extract_members, migration 1764403200005), so
+ * that an auditor can ask which releases included a person, given their linkage
+ * pseudonym or, for one project, their project pseudonym. Suppressed persons were
+ * not released and are not members.
+ */
+import type { Cell } from "@kruispunt/disclosure";
+import { KrpError, type ServiceContext } from "@kruispunt/service-kit";
+import type { PoolClient } from "@kruispunt/store";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+
+/** One released person: their cluster (named by a linkage pseudonym) and project pseudonym. */
+export interface ExtractMember {
+  clusterId: string;
+  projectPseudonym: string;
+}
+
+/** One extract that included a person, as the linkage log lists it. */
+export interface ReleaseOfPerson {
+  extractId: string;
+  projectId: string;
+  /** The committee's approval reference the extract was built under. */
+  decisionReference: string | null;
+  /** ISO-8601 UTC. */
+  createdAt: string;
+  /** Persons the extract released in all. */
+  rows: number;
+}
+
+/**
+ * The members of an extract: for each row of `released` (the rows that passed
+ * disclosure control), its project pseudonym and the cluster of `persons` (cluster
+ * id → the person's cells, with `project_pseudonym`) it came from, sorted by
+ * cluster. Throws Error if a released row has a pseudonym no person has, which
+ * would mean the extract and its membership disagree.
+ */
+export function releasedMembers(
+  persons: Map<string, Record<string, Cell>>,
+  released: Record<string, Cell>[],
+): ExtractMember[] {
+  const clusterOf = new Map<Cell, string>();
+  for (const [clusterId, person] of persons)
+    clusterOf.set(person.project_pseudonym ?? null, clusterId);
+  return released
+    .map((row) => {
+      const clusterId = clusterOf.get(row.project_pseudonym ?? null);
+      if (clusterId === undefined) throw new Error("a released row has no person cluster");
+      return { clusterId, projectPseudonym: String(row.project_pseudonym) };
+    })
+    .sort((a, b) => (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0));
+}
+
+/** Inserts `members` of extract `extractId` in one statement, inside the caller's transaction. */
+export async function storeExtractMembers(
+  client: PoolClient,
+  extractId: string,
+  members: ExtractMember[],
+): Promise<void> {
+  await client.query(
+    `INSERT INTO release.extract_members (extract_id, cluster_id, project_pseudonym)
+     SELECT $1, c, p FROM unnest($2::text[], $3::text[]) AS m(c, p)`,
+    [extractId, members.map((m) => m.clusterId), members.map((m) => m.projectPseudonym)],
+  );
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const querySchema = z.object({
+  linkagePseudonym: z
+    .string()
+    .regex(HEX64, "a linkage pseudonym: 64 lowercase hex characters")
+    .optional(),
+  projectId: z
+    .string()
+    .regex(/^p-[0-9a-f]{12}$/, "a project id p-xxxxxxxxxxxx")
+    .optional(),
+  projectPseudonym: z
+    .string()
+    .regex(HEX64, "a project pseudonym: 64 lowercase hex characters")
+    .optional(),
+});
+
+function badRequest(path: string, message: string): KrpError {
+  return new KrpError("KRP_ERR_BAD_REQUEST", `${path}: ${message}`, {
+    issues: [{ path, message }],
+  });
+}
+
+/** Parses the query: exactly one of {linkagePseudonym} and {projectId, projectPseudonym}. */
+function parseQuery(
+  query: unknown,
+): { linkagePseudonym: string } | { projectId: string; projectPseudonym: string } {
+  const parsed = querySchema.safeParse(query);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw badRequest(String(issue?.path.join(".") ?? "query"), issue?.message ?? "invalid");
+  }
+  const q = parsed.data;
+  if (q.linkagePseudonym !== undefined) {
+    if (q.projectId !== undefined || q.projectPseudonym !== undefined)
+      throw badRequest("linkagePseudonym", "give it alone, or projectId with projectPseudonym");
+    return { linkagePseudonym: q.linkagePseudonym };
+  }
+  if (q.projectId === undefined)
+    throw badRequest("linkagePseudonym", "required, or projectId with projectPseudonym");
+  if (q.projectPseudonym === undefined)
+    throw badRequest("projectPseudonym", "required with projectId");
+  return { projectId: q.projectId, projectPseudonym: q.projectPseudonym };
+}
+
+/**
+ * Registers `GET /v1/linkage-log` (role auditor; 401/403 otherwise):
+ * - `?linkagePseudonym=LP` → `{linkagePseudonym, releases: ReleaseOfPerson[]}`: the
+ *   extracts whose members include the cluster named LP, oldest first (empty if none).
+ * - `?projectId=P&projectPseudonym=PP` → `{projectId, projectPseudonym,
+ *   linkagePseudonym, releases}`: the person that PP stands for in project P's
+ *   extracts, and every extract (of any project) that included them. 404 naming
+ *   projectId if there is no such project, projectPseudonym if no extract of P
+ *   released it.
+ * Both lookups are themselves audited (action `linkage-log.lookup`, by the auditor,
+ * before the answer is sent; no answer without its audit event). 400 naming the
+ * field for a malformed value or a wrong combination of parameters. Project
+ * pseudonyms of other projects are never returned.
+ */
+export function registerLinkageLog(app: FastifyInstance, ctx: ServiceContext): void {
+  const releasesOf = async (clusterId: string): Promise<ReleaseOfPerson[]> => {
+    const { rows } = await ctx.pool.query(
+      `SELECT e.extract_id, e.project_id, p.decision_reference, e.created_at, e.rows
+       FROM release.extract_members m
+       JOIN release.extracts e USING (extract_id) JOIN release.projects p USING (project_id)
+       WHERE m.cluster_id = $1 ORDER BY e.created_at, e.extract_id`,
+      [clusterId],
+    );
+    return rows.map((r) => ({
+      extractId: r.extract_id,
+      projectId: r.project_id,
+      decisionReference: r.decision_reference,
+      createdAt: (r.created_at as Date).toISOString(),
+      rows: r.rows,
+    }));
+  };
+
+  app.get("/v1/linkage-log", { preHandler: app.authorize("auditor") }, async (request) => {
+    const q = parseQuery(request.query);
+    const lookup = (object: string, details: Record<string, string | number | boolean>) =>
+      ctx.audit.record({
+        actor: request.user.sub,
+        role: "auditor",
+        action: "linkage-log.lookup",
+        object,
+        details,
+      });
+    if ("linkagePseudonym" in q) {
+      const releases = await releasesOf(q.linkagePseudonym);
+      await lookup(`linkage-pseudonym:${q.linkagePseudonym}`, { releases: releases.length });
+      return { linkagePseudonym: q.linkagePseudonym, releases };
+    }
+    const project = await ctx.pool.query("SELECT 1 FROM release.projects WHERE project_id = $1", [
+      q.projectId,
+    ]);
+    if (project.rowCount === 0)
+      throw new KrpError("KRP_ERR_NOT_FOUND", `projectId: no project ${q.projectId}`);
+    const member = await ctx.pool.query<{ cluster_id: string }>(
+      `SELECT m.cluster_id FROM release.extract_members m JOIN release.extracts e USING (extract_id)
+       WHERE e.project_id = $1 AND m.project_pseudonym = $2 LIMIT 1`,
+      [q.projectId, q.projectPseudonym],
+    );
+    const clusterId = member.rows[0]?.cluster_id;
+    const releases = clusterId === undefined ? [] : await releasesOf(clusterId);
+    await lookup(`project:${q.projectId}`, {
+      projectPseudonym: q.projectPseudonym,
+      found: clusterId !== undefined,
+      releases: releases.length,
+    });
+    if (clusterId === undefined)
+      throw new KrpError(
+        "KRP_ERR_NOT_FOUND",
+        `projectPseudonym: not released in any extract of project ${q.projectId}`,
+      );
+    return {
+      projectId: q.projectId,
+      projectPseudonym: q.projectPseudonym,
+      linkagePseudonym: clusterId,
+      releases,
+    };
+  });
+}
