@@ -36,21 +36,22 @@ export interface QuasiIdentifier {
  * or unparseable) is a value of its own when forming equivalence classes, so
  * rows with a missing year of birth group together rather than with any year.
  *
- * Algorithm — a greedy, deterministic walk up the full-domain generalisation
- * lattice (Samarati 2001; Sweeney 2002):
- * 1. Start with every quasi-identifier at level 0.
- * 2. While the share of rows in equivalence classes smaller than k exceeds
- *    opts.maxSuppressedShare and some quasi-identifier is below its top level:
- *    try raising each one by one level, and keep the raise that leaves the
- *    smallest such share (ties: the quasi-identifier listed first).
- * 3. Suppress (drop) the rows of classes smaller than k. If they are more than
- *    maxSuppressedShare of the input, throw DisclosureRefusedError carrying the
- *    report. With the standard hierarchies this happens only when fewer than k
- *    rows remain after full generalisation to "*", i.e. rows.length < k.
- * Unlike Samarati's binary search it does not promise a minimal generalisation,
- * but each step is explainable, and the result depends only on the multiset of
- * rows — never on their order. Time O(L · q³ · n) for q quasi-identifiers of at
- * most L levels and n rows (each column level is generalised once and cached).
+ * Algorithm — an exhaustive search of the full-domain generalisation lattice
+ * (Samarati 2001; Sweeney 2002; the same lattice Incognito prunes):
+ * 1. Every combination of levels is a node. A node is feasible when the rows in
+ *    equivalence classes smaller than k are at most maxSuppressedShare of all.
+ * 2. Among feasible nodes, release the one with the least information loss:
+ *    the mean over quasi-identifiers of level / top level (1 − Sweeney's
+ *    "Prec" measure), then the fewest suppressed rows, then the lowest levels
+ *    in the order the quasi-identifiers are listed. So no column is generalised
+ *    to "*" when a milder combination also passes.
+ * 3. Suppress (drop) the rows of classes smaller than k. If no node is
+ *    feasible, the top node is used and, if it still suppresses too much,
+ *    DisclosureRefusedError carries the report. With the standard hierarchies
+ *    this happens only when rows.length < k.
+ * Deterministic: the result depends only on the multiset of rows. Time
+ * O(N · q · n) for N lattice nodes (3 quasi-identifiers of 4 levels: 64), q
+ * quasi-identifiers and n rows; lattices above 4,096 nodes are refused (RangeError).
  *
  * Returns the released rows (input order, quasi-identifier columns replaced by
  * their generalised values) and a KAnonymityReport. An empty input releases
@@ -70,27 +71,34 @@ export function enforceKAnonymity<R extends Record<string, Cell>>(
   const n = rows.length;
   const columns = new GeneralisedColumns(rows, quasiIdentifiers);
   const top = quasiIdentifiers.map((qi) => qi.hierarchy.levels.length - 1);
-  const levels = quasiIdentifiers.map(() => 0);
   const smallShare = (at: number[]): number =>
     n === 0 ? 0 : rowsInSmallClasses(columns.classSizes(at), k) / n;
 
-  let share = smallShare(levels);
-  while (share > maxSuppressedShare) {
-    let best = -1;
-    let bestShare = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < levels.length; i++) {
-      if ((levels[i] as number) >= (top[i] as number)) continue;
-      const candidate = levels.map((level, j) => (j === i ? level + 1 : level));
-      const s = smallShare(candidate);
-      if (s < bestShare) {
-        best = i;
-        bestShare = s;
-      }
-    }
-    if (best < 0) break; // everything at the top level: nothing left to generalise
-    levels[best] = (levels[best] as number) + 1;
-    share = bestShare;
+  const nodes = top.reduce((count, t) => count * (t + 1), 1);
+  if (nodes > MAX_LATTICE_NODES) {
+    throw new RangeError(
+      `the generalisation lattice has ${nodes} nodes; at most ${MAX_LATTICE_NODES} are searched`,
+    );
   }
+  let best: { levels: number[]; loss: number; share: number } | null = null;
+  for (const candidate of latticeNodes(top)) {
+    const share = smallShare(candidate);
+    if (share > maxSuppressedShare) continue;
+    const loss =
+      candidate.reduce(
+        (sum, level, i) => sum + (top[i] === 0 ? 0 : level / (top[i] as number)),
+        0,
+      ) / Math.max(1, candidate.length);
+    // latticeNodes yields levels in lexicographic order, so strict < keeps the lowest on ties.
+    if (
+      !best ||
+      loss < best.loss - 1e-12 ||
+      (Math.abs(loss - best.loss) <= 1e-12 && share < best.share)
+    ) {
+      best = { levels: candidate, loss, share };
+    }
+  }
+  const levels = best?.levels ?? [...top];
 
   const keys = columns.keys(levels);
   const sizes = countKeys(keys);
@@ -135,6 +143,24 @@ function validate(quasiIdentifiers: QuasiIdentifier[], opts: KAnonymityOptions):
     if (hierarchy.levels.length === 0) {
       throw new RangeError(`hierarchy ${hierarchy.name} has no levels`);
     }
+  }
+}
+
+/** Largest lattice searched exhaustively. */
+const MAX_LATTICE_NODES = 4096;
+
+/** Every level vector with 0 ≤ levels[i] ≤ top[i], in lexicographic order. */
+function* latticeNodes(top: number[]): Generator<number[]> {
+  const levels = top.map(() => 0);
+  for (;;) {
+    yield [...levels];
+    let i = levels.length - 1;
+    while (i >= 0 && (levels[i] as number) >= (top[i] as number)) {
+      levels[i] = 0;
+      i -= 1;
+    }
+    if (i < 0) return;
+    levels[i] = (levels[i] as number) + 1;
   }
 }
 
