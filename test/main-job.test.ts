@@ -167,6 +167,27 @@ describe("hostile input to intake", () => {
     expect(error.message).not.toContain("7654321");
   });
 
+  it("answers 415 for a JSON or text body and 400 for an empty file", async () => {
+    const json = (await harness.client
+      .request("intake", "POST", "/v1/datasets/persons/uploads", alphaAgency, {
+        soc_sec_id: "1234567",
+      })
+      .catch((e: unknown) => e)) as ApiError;
+    expect([json.status, (json.body as { code: string }).code]).toEqual([
+      415,
+      "KRP_ERR_UNSUPPORTED_MEDIA_TYPE",
+    ]);
+    const text = (await harness.client
+      .request("intake", "POST", "/v1/datasets/persons/uploads", alphaAgency, "x", "text/plain")
+      .catch((e: unknown) => e)) as ApiError;
+    expect(text.status).toBe(415);
+    const empty = (await upload("").catch((e: unknown) => e)) as ApiError;
+    expect([empty.status, (empty.body as { code: string }).code]).toEqual([
+      400,
+      "KRP_ERR_BAD_REQUEST",
+    ]);
+  });
+
   it("answers 401 without a token and 403 for the wrong role", async () => {
     const noToken = await fetch(`${harness.urls.intake}/v1/datasets/persons/uploads`, {
       method: "POST",

@@ -61,9 +61,18 @@ async function main(argv: string[]): Promise<number> {
       await prepareDatabase(config.databaseUrl);
       await keysCommand(["init"], config.keysDir);
       const running = startServices(config.dataDir, process.env);
-      process.on("SIGINT", () => void running.stop().then(() => process.exit(0)));
-      console.log(`services starting; logs in ${join(config.dataDir, "logs")}; Ctrl-C stops them`);
-      await failOnExit(running, join(config.dataDir, "logs"));
+      let stopping = false;
+      process.on("SIGINT", () => {
+        stopping = true;
+        void running.stop().then(() => process.exit(0));
+      });
+      console.log(`services starting (Kafka must run: bash deploy/kafka.sh start); logs in ${join(config.dataDir, "logs")}; Ctrl-C stops them`);
+      try {
+        await failOnExit(running, join(config.dataDir, "logs"));
+      } catch (error) {
+        if (stopping) await new Promise(() => {}); // exiting after a clean stop
+        throw error;
+      }
       return 1;
     }
     case "db":
@@ -74,17 +83,12 @@ async function main(argv: string[]): Promise<number> {
     case "keys":
       return keysCommand(rest, config.keysDir);
     case "token": {
-      const { values } = parseArgs({
-        args: rest,
-        options: { sub: { type: "string" }, role: { type: "string" } },
-      });
-      if (!values.sub || !ROLES.includes(values.role as Role)) break;
-      console.log(
-        new KruispuntClient({ keysDir: config.keysDir }).token({
-          sub: values.sub,
-          role: values.role as Role,
-        }),
-      );
+      const { values } = parseArgs({ args: rest, options: { sub: { type: "string" }, role: { type: "string" } } });
+      if (!values.sub || !ROLES.includes(values.role as Role)) {
+        console.error(`usage: kruispunt token --sub NAME --role ${ROLES.join("|")}`);
+        return 2;
+      }
+      console.log(new KruispuntClient({ keysDir: config.keysDir }).token({ sub: values.sub, role: values.role as Role }));
       return 0;
     }
     case "pseudonymise":

@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pseudonymiseStream } from "./pseudonymise-command";
 
 // Key 0x00..0x1f: the known answer of issue 3 for be-insz 85.07.30-033.28.
-const ring = () => importKeyring({ linkageKeyHex: Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString("hex") });
+const ring = () =>
+  importKeyring({
+    linkageKeyHex: Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString("hex"),
+  });
 const KAT = "83484b4b37b4c00fb34d4d938400d195f27266883a6d0ee307d4ee4bb821a3fa";
 
 async function run(input: Buffer): Promise<{ out: string[]; lines: number; failed: number }> {
@@ -20,7 +23,9 @@ beforeAll(cryptoReady);
 
 describe("pseudonymiseStream", () => {
   it("gives the known answer for every way of writing the number", async () => {
-    const { out, failed } = await run(Buffer.from("85.07.30-033.28\n 85073003328 \r\n85 07 30 033 28\n"));
+    const { out, failed } = await run(
+      Buffer.from("85.07.30-033.28\n 85073003328 \r\n85 07 30 033 28\n"),
+    );
     expect(out).toEqual([KAT, KAT, KAT]);
     expect(failed).toBe(0);
   });

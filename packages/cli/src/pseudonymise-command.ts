@@ -6,10 +6,15 @@
  * line failed.
  */
 import { once } from "node:events";
-import type { Readable, Writable } from "node:stream";
 import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { cryptoReady, type Keyring, readKeyring, versionedLinkagePseudonym } from "@kruispunt/crypto";
+import {
+  cryptoReady,
+  type Keyring,
+  readKeyring,
+  versionedLinkagePseudonym,
+} from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
 
 export interface StreamResult {
@@ -22,7 +27,12 @@ export interface StreamResult {
  * refused as KRP_ID_INVALID_UTF8) under the ring's current linkage key. A line
  * ending in CRLF counts as the same line without CR. Honours back-pressure on `output`.
  */
-export async function pseudonymiseStream(input: Readable, output: Writable, ring: Keyring, schemeName: string): Promise<StreamResult> {
+export async function pseudonymiseStream(
+  input: Readable,
+  output: Writable,
+  ring: Keyring,
+  schemeName: string,
+): Promise<StreamResult> {
   const scheme = getScheme(schemeName);
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const result: StreamResult = { lines: 0, failed: 0 };
@@ -43,9 +53,14 @@ export async function pseudonymiseStream(input: Readable, output: Writable, ring
 
 /** Runs the command with `args`; returns the exit code (2 for usage errors). */
 export async function pseudonymiseCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { keyring: { type: "string" }, scheme: { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { keyring: { type: "string" }, scheme: { type: "string" } },
+  });
   if (!values.keyring || !values.scheme) {
-    console.error("usage: kruispunt pseudonymise --keyring FILE --scheme be-insz|febrl-ssn|generic < identifiers.txt");
+    console.error(
+      "usage: kruispunt pseudonymise --keyring FILE --scheme be-insz|febrl-ssn|generic < identifiers.txt",
+    );
     return 2;
   }
   await cryptoReady();

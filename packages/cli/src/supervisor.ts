@@ -66,6 +66,10 @@ export function startServices(
     processes.set(service, child);
   };
   for (const service of SERVICE_NAMES) spawnService(service);
+  // Never leave services behind when this process ends (a failed test, Ctrl-C).
+  process.once("exit", () => {
+    for (const child of processes.values()) if (child.exitCode === null) child.kill("SIGTERM");
+  });
   return {
     processes,
     stop: async (graceMs = 15_000) => {

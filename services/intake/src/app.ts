@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { TOPICS } from "@kruispunt/bus";
 import { cryptoReady } from "@kruispunt/crypto";
 import {
@@ -106,6 +106,14 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     async (request) => {
       const dataset = parseDataset(request.params);
       const agency = request.user.sub;
+      // Other content types reach here already parsed (JSON, text): refuse them.
+      const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+      if (type !== "text/csv" && type !== "application/csv") {
+        throw new KrpError(
+          "KRP_ERR_UNSUPPORTED_MEDIA_TYPE",
+          "uploads are CSV: send Content-Type: text/csv",
+        );
+      }
       const contract = await loadContract(agency, dataset);
       const uploadId = randomUUID();
       await ctx.pool.query(
@@ -126,7 +134,11 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           dataset,
           uploadId,
           contract,
-          body: request.body as Readable,
+          // An empty request has no body stream: read it as an empty file (→ 400).
+          body:
+            typeof (request.body as Readable | undefined)?.pipe === "function"
+              ? (request.body as Readable)
+              : Readable.from([]),
           sealPublicKey,
           publish: (messages) => ctx.bus.publish(TOPICS.intake, messages),
         });

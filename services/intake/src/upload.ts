@@ -55,10 +55,12 @@ export class UploadFormatError extends Error {
 export async function processUpload(input: UploadInput): Promise<UploadVerdict> {
   const { contract } = input;
   const scheme = getScheme(contract.identifier.scheme);
+  let headerSeen = false;
   const parser = input.body.pipe(
     parse({
       columns: (header: string[]) => {
         checkHeader(contract, header);
+        headerSeen = true;
         return header;
       },
       bom: true,
@@ -180,6 +182,11 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
     }
     throw error;
   }
+  if (!headerSeen)
+    throw new UploadFormatError(
+      "the file is empty: a header line naming the columns is required",
+      1,
+    );
   await flush();
   return verdict;
 }

@@ -9,6 +9,7 @@ import { loadConfig, REPO_ROOT } from "@kruispunt/service-kit";
 import { KruispuntClient } from "../client";
 import { initKeys } from "../keys";
 import { failOnExit, startServices } from "../supervisor";
+import { assertKeysMatchDatabase } from "./keys-guard";
 import { prepareDatabase, runMainJob, type Summary } from "./main-job";
 
 export interface DemoOptions {
@@ -36,6 +37,7 @@ export async function demo(
   if (created.length > 0)
     say(`created keys in ${config.keysDir}: ${created.map((p) => p.split("/").pop()).join(", ")}`);
 
+  await assertKeysMatchDatabase(config.databaseUrl, config.keysDir);
   const running = startServices(config.dataDir, env);
   const crashed = failOnExit(running, join(config.dataDir, "logs"));
   crashed.catch(() => {});
