@@ -23,7 +23,6 @@ const $ = (id) => document.getElementById(id);
 const state = {
   pages: [0], // afterSeq of each page visited; the last is the page shown
   next: null, // afterSeq of the next page, or null
-  entries: new Map(), // seq → entry shown in the timeline
   selected: null, // seq shown in the detail
   bad: null, // {seq, reason} from the last failed verification
 };
@@ -95,7 +94,6 @@ async function loadPage() {
     const afterSeq = state.pages[state.pages.length - 1];
     const page = await api(`/v1/audit/entries?${filterQuery(afterSeq)}`);
     state.next = page.nextAfterSeq;
-    state.entries = new Map(page.entries.map((e) => [e.seq, e]));
     renderTimeline(page.entries);
     const first = page.entries[0]?.seq;
     const last = page.entries[page.entries.length - 1]?.seq;
@@ -184,9 +182,8 @@ function showDetail(entry, missingSeq) {
   markRows();
 }
 
+/** Shows entry `seq` as the log holds it now (fetched again: the page may be stale). */
 async function openEntry(seq) {
-  const known = state.entries.get(seq);
-  if (known) return showDetail(known);
   try {
     showDetail(await api(`/v1/audit/entries/${seq}`));
   } catch (error) {
@@ -211,8 +208,7 @@ async function verify() {
       badge.className = "badge ok";
       badge.textContent = `Chain verified: ${result.count} entries`;
       $("verify-note").textContent = `against ${result.checkpoints} signed checkpoint(s)`;
-      markRows();
-      if (state.selected !== null) openEntry(state.selected);
+      if (state.selected !== null) await openEntry(state.selected);
     } else {
       state.bad = result.firstBad;
       badge.className = "badge bad";
@@ -220,6 +216,8 @@ async function verify() {
       $("verify-note").textContent = `${result.count} entries verified before it`;
       await openEntry(result.firstBad.seq);
     }
+    // Show the log as it is now, next to the verdict on it.
+    await Promise.all([loadStats(), loadCheckpoints(), loadPage()]);
   } catch (error) {
     $("verify-note").textContent = "";
     fail(error);
@@ -238,7 +236,7 @@ async function loadCheckpoints() {
       cell(String(cp.seq)),
       cell(cp.signedAt),
       cell(`v${cp.keyVersion}`),
-      cell(`${cp.hash.slice(0, 16)}…`),
+      cell(`${cp.hash.slice(0, 12)}…`),
     );
     tr.lastChild.title = cp.hash;
     return tr;
@@ -300,7 +298,11 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     firstPage();
   });
-  $("filters").addEventListener("reset", () => setTimeout(firstPage, 0));
+  $("filters").addEventListener("reset", () => {
+    // The fields are reset after this event: reload once they are.
+    $("timeline").setAttribute("aria-busy", "true");
+    setTimeout(firstPage, 0);
+  });
   $("page-next").addEventListener("click", () => {
     if (state.next === null) return;
     state.pages.push(state.next);

@@ -13,6 +13,7 @@ const FILES: Record<string, [string, string]> = {
   "/console": ["index.html", "text/html; charset=utf-8"],
   "/console/console.js": ["console.js", "text/javascript; charset=utf-8"],
   "/console/console.css": ["console.css", "text/css; charset=utf-8"],
+  "/console/favicon.svg": ["favicon.svg", "image/svg+xml"],
 };
 
 /**
@@ -41,8 +42,8 @@ function secure(reply: FastifyReply, type: string): FastifyReply {
 }
 
 /**
- * Registers `GET /console` (the page), `GET /console/console.js` and
- * `GET /console/console.css`, read once at start-up, each with CONSOLE_CSP and
+ * Registers `GET /console` (the page), `GET /console/console.js`,
+ * `GET /console/console.css` and `GET /console/favicon.svg`, read once at start-up, each with CONSOLE_CSP and
  * nosniff/no-referrer/DENY headers; `GET /console/` redirects to `/console`.
  * Throws (at start-up) if a file is missing.
  */
