@@ -5,11 +5,11 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiError, febrlSubmission, type Summary } from "@kruispunt/cli";
+import { ApiError, febrlSubmission, publishCsv, type Summary } from "@kruispunt/cli";
 import { REPO_ROOT } from "@kruispunt/service-kit";
 import type { Pool } from "@kruispunt/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEBRL_DIR, type Harness, startHarness } from "./harness";
+import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
 import { findIdentifiers, scanDatabase, scanFiles } from "./privacy-scan";
 
 let harness: Harness;
@@ -229,5 +229,42 @@ describe("audit tampering is detected", () => {
       await client2.query("SET session_replication_role = origin");
       client2.release();
     }
+  });
+});
+
+describe("an agency producing straight to Kafka (identifiers sealed on the agency side)", () => {
+  it("links every record of a copy of alpha's file to alpha's records", async () => {
+    const gamma = { sub: "gamma", role: "agency" as const };
+    const alpha = febrlSubmission(join(febrlDir, "dataset4a.csv"), 500);
+    const contract = await harness.client.request<{ contract: unknown }>(
+      "intake",
+      "GET",
+      "/v1/datasets/persons",
+      { sub: "alpha", role: "agency" },
+    );
+    await harness.client.request("intake", "PUT", "/v1/datasets/persons", gamma, contract.contract);
+    const { Readable } = await import("node:stream");
+    const verdict = await publishCsv({
+      client: harness.client,
+      agency: "gamma",
+      dataset: "persons",
+      body: Readable.from([alpha.csv]),
+      kafkaBrokers: KAFKA_BROKERS,
+      kafkaNamespace: harness.namespace,
+    });
+    expect(verdict).toMatchObject({ submitted: 500, accepted: 500, refused: 0 });
+    const auditor = { sub: "auditor-e2e", role: "auditor" as const };
+    let pairs: { left: string; right: string }[] = [];
+    for (let i = 0; i < 120 && pairs.length < 500; i++) {
+      ({ pairs } = await harness.client.request<{ pairs: { left: string; right: string }[] }>(
+        "linker",
+        "GET",
+        "/v1/links?left=alpha/persons&right=gamma/persons",
+        auditor,
+      ));
+      if (pairs.length < 500) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(pairs).toHaveLength(500);
+    expect(pairs.every((p) => p.left === p.right)).toBe(true);
   });
 });

@@ -6,11 +6,10 @@
  * only once Kafka acknowledged it.
  */
 import type { Readable } from "node:stream";
-import { encodeEvent } from "@kruispunt/contracts";
+import { checkVariable, type DatasetContract, encodeEvent } from "@kruispunt/contracts";
 import { sealIdentifier } from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
 import { parse } from "csv-parse";
-import { checkVariable, type DatasetContract } from "./contract";
 
 export interface Refusal {
   /** 1-based line number of the record in the file (the header is line 1). */

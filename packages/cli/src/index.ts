@@ -1,3 +1,4 @@
+export * from "./agency-command";
 export * from "./client";
 export * from "./demo/febrl";
 export * from "./demo/main-job";

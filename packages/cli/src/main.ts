@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROLES, type Role } from "@kruispunt/auth";
 import { loadConfig, REPO_ROOT } from "@kruispunt/service-kit";
+import { agencyCommand } from "./agency-command";
 import { auditCommand } from "./audit-command";
 import { KruispuntClient } from "./client";
 import { demo } from "./demo/command";
@@ -26,6 +27,8 @@ const HELP = `kruispunt <command> [options]
   keys generate --out FILE         a new keyring (linkage + release keys), mode 0600
   keys import --link-key-hex HEX [--release-key-hex HEX] --out FILE
   keys rotate [--keyring FILE]     add linkage key version n+1 (default: the pseudonymiser's)
+  agency publish --agency A --dataset D --file F.csv
+                       produce a CSV straight to Kafka, identifiers sealed on the agency side
   pseudonymise --keyring FILE --scheme S   identifiers on stdin → linkage pseudonyms
   token --sub NAME --role ROLE     a bearer token from the local issuer (${ROLES.join("|")})
   audit verify [--from-seq N] [--to-seq N]
@@ -66,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
         stopping = true;
         void running.stop().then(() => process.exit(0));
       });
-      console.log(`services starting (Kafka must run: bash deploy/kafka.sh start); logs in ${join(config.dataDir, "logs")}; Ctrl-C stops them`);
+      console.log(
+        `services starting (Kafka must run: bash deploy/kafka.sh start); logs in ${join(config.dataDir, "logs")}; Ctrl-C stops them`,
+      );
       try {
         await failOnExit(running, join(config.dataDir, "logs"));
       } catch (error) {
@@ -83,16 +88,31 @@ async function main(argv: string[]): Promise<number> {
     case "keys":
       return keysCommand(rest, config.keysDir);
     case "token": {
-      const { values } = parseArgs({ args: rest, options: { sub: { type: "string" }, role: { type: "string" } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { sub: { type: "string" }, role: { type: "string" } },
+      });
       if (!values.sub || !ROLES.includes(values.role as Role)) {
         console.error(`usage: kruispunt token --sub NAME --role ${ROLES.join("|")}`);
         return 2;
       }
-      console.log(new KruispuntClient({ keysDir: config.keysDir }).token({ sub: values.sub, role: values.role as Role }));
+      console.log(
+        new KruispuntClient({ keysDir: config.keysDir }).token({
+          sub: values.sub,
+          role: values.role as Role,
+        }),
+      );
       return 0;
     }
     case "pseudonymise":
       return pseudonymiseCommand(rest);
+    case "agency":
+      return agencyCommand(
+        rest,
+        new KruispuntClient({ keysDir: config.keysDir }),
+        config.kafkaBrokers,
+        config.kafkaNamespace,
+      );
     case "audit":
       return auditCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case undefined:

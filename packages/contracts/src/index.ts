@@ -1,1 +1,2 @@
+export * from "./dataset-contract";
 export * from "./events";

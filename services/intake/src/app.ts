@@ -6,7 +6,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
+import { processUpload, UploadFormatError } from "@kruispunt/agency-client";
 import { TOPICS } from "@kruispunt/bus";
+import { contractSchema, type DatasetContract, datasetName } from "@kruispunt/contracts";
 import { cryptoReady } from "@kruispunt/crypto";
 import {
   buildServiceApp,
@@ -16,8 +18,6 @@ import {
   type ServiceContext,
 } from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
-import { contractSchema, type DatasetContract, datasetName } from "./contract";
-import { processUpload, UploadFormatError } from "./upload";
 
 /**
  * Builds the intake app:

@@ -17,7 +17,7 @@ import { registerRoutes } from "./routes";
 
 /**
  * Builds the app (health, metrics) and starts the records.intake consumer.
- * HTTP: `GET /v1/keys` (agency, auditor, service) → `{keyVersion, keyId, keyringFingerprint}`,
+ * HTTP: `GET /v1/keys` (agency, auditor, service) → `{keyVersion, keyId, keyringFingerprint, sealPublicKey}`,
  * the public facts about the key in use; the service endpoints in routes.ts.
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
@@ -36,6 +36,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     keyVersion: keys.linkageKeyVersion,
     keyId: keys.keyId,
     keyringFingerprint: keys.keyringFingerprint,
+    /** X25519 public key (hex) agencies seal identifiers to before producing to Kafka. */
+    sealPublicKey: Buffer.from(keys.sealPublicKey).toString("hex"),
   }));
 
   await ctx.bus.consume({

@@ -1,0 +1,98 @@
+/**
+ * `kruispunt agency publish`: an agency that produces straight to Kafka instead of
+ * uploading over HTTPS. Identifiers are validated and sealed on the agency's side
+ * (crypto_box_seal to the pseudonymiser's public key, fetched from its /v1/keys),
+ * so the raw identifier never reaches Kafka; verdicts are local.
+ */
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { parseArgs } from "node:util";
+import { processUpload, type UploadVerdict } from "@kruispunt/agency-client";
+import { Bus, TOPICS } from "@kruispunt/bus";
+import { contractSchema } from "@kruispunt/contracts";
+import { cryptoReady } from "@kruispunt/crypto";
+import { createLogger } from "@kruispunt/observability";
+import type { KruispuntClient } from "./client";
+
+export interface PublishOptions {
+  client: KruispuntClient;
+  agency: string;
+  dataset: string;
+  body: Readable;
+  kafkaBrokers: string[];
+  kafkaNamespace: string;
+}
+
+/**
+ * Reads the dataset contract from intake, the seal key from the pseudonymiser,
+ * and publishes the CSV's accepted records to records.intake (acks from all
+ * in-sync replicas). Resolves with the verdict; rejects on an unreadable file
+ * (UploadFormatError) or if Kafka does not acknowledge.
+ */
+export async function publishCsv(options: PublishOptions): Promise<UploadVerdict> {
+  await cryptoReady();
+  const as = { sub: options.agency, role: "agency" as const };
+  const { contract } = await options.client.request<{ contract: unknown }>(
+    "intake",
+    "GET",
+    `/v1/datasets/${options.dataset}`,
+    as,
+  );
+  const { sealPublicKey } = await options.client.request<{ sealPublicKey: string }>(
+    "pseudonymiser",
+    "GET",
+    "/v1/keys",
+    as,
+  );
+  const bus = await Bus.connect({
+    brokers: options.kafkaBrokers,
+    clientId: `kruispunt-agency-${options.agency}`,
+    logger: createLogger("agency", "warn"),
+    namespace: options.kafkaNamespace,
+  });
+  try {
+    return await processUpload({
+      agency: options.agency,
+      dataset: options.dataset,
+      uploadId: randomUUID(),
+      contract: contractSchema.parse(contract),
+      body: options.body,
+      sealPublicKey: Buffer.from(sealPublicKey, "hex"),
+      publish: (messages) => bus.publish(TOPICS.intake, messages),
+    });
+  } finally {
+    await bus.close();
+  }
+}
+
+/** Runs `agency publish --agency A --dataset D --file F`; prints the verdict; returns the exit code. */
+export async function agencyCommand(
+  args: string[],
+  client: KruispuntClient,
+  kafkaBrokers: string[],
+  kafkaNamespace: string,
+): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: { agency: { type: "string" }, dataset: { type: "string" }, file: { type: "string" } },
+  });
+  if (sub !== "publish" || !values.agency || !values.dataset || !values.file) {
+    console.error("usage: kruispunt agency publish --agency NAME --dataset NAME --file FILE.csv");
+    return 2;
+  }
+  const verdict = await publishCsv({
+    client,
+    agency: values.agency,
+    dataset: values.dataset,
+    body: createReadStream(values.file),
+    kafkaBrokers,
+    kafkaNamespace,
+  });
+  for (const r of verdict.refusals) console.log(JSON.stringify(r));
+  console.error(
+    `${verdict.submitted} submitted, ${verdict.accepted} published to Kafka, ${verdict.refused} refused`,
+  );
+  return 0;
+}
