@@ -300,6 +300,11 @@ describe("enforceKAnonymity lattice search", () => {
   it("releases the combination with the least information loss", () => {
     const { report } = enforceKAnonymity(rows, lattice, { k: 10, maxSuppressedShare: 0 });
     expect(report.levels).toEqual({ dob: "*", region: "value", sex: "value" });
-    expect(report).toMatchObject({ suppressed: 0, released: 40, equivalenceClasses: 4, smallestClass: 10 });
+    expect(report).toMatchObject({
+      suppressed: 0,
+      released: 40,
+      equivalenceClasses: 4,
+      smallestClass: 10,
+    });
   });
 });
