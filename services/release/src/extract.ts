@@ -79,26 +79,20 @@ export async function buildExtract(options: {
       if (v.dataset === row.ref && !(v.as in person)) person[v.as] = row.variables[v.name] ?? null;
     }
   }
-  // Level-0 generalisation for every column (the released form), then k-anonymity on the QIs.
-  const base = [...persons.values()].map((p) => {
-    const out: Record<string, Cell> = { project_pseudonym: p.project_pseudonym ?? null };
-    for (const v of spec.variables)
-      out[v.as] = hierarchyFor(v).levels[0]?.generalise(p[v.as] ?? null) ?? null;
-    return out;
-  });
-  const raw = [...persons.values()].map((p) => {
-    const out: Record<string, Cell> = { project_pseudonym: p.project_pseudonym ?? null };
-    for (const v of spec.variables) out[v.as] = p[v.as] ?? null;
-    return out;
-  });
   const qis = spec.variables
     .filter((v) => spec.quasiIdentifiers.includes(v.as))
     .map((v) => ({ column: v.as, hierarchy: hierarchyFor(v) }));
-  // enforceKAnonymity takes raw values in QI columns and generalises them itself.
   const qiColumns = new Set(qis.map((q) => q.column));
-  const input = raw.map((r, i) => {
-    const row: Record<string, Cell> = { ...base[i] };
-    for (const c of qiColumns) row[c] = r[c] ?? null;
+  // Quasi-identifier columns keep their source values (enforceKAnonymity generalises
+  // them); every other column gets its hierarchy's level 0, the released form.
+  const input = [...persons.values()].map((p) => {
+    const row: Record<string, Cell> = { project_pseudonym: p.project_pseudonym ?? null };
+    for (const v of spec.variables) {
+      const value = p[v.as] ?? null;
+      row[v.as] = qiColumns.has(v.as)
+        ? value
+        : (hierarchyFor(v).levels[0]?.generalise(value) ?? null);
+    }
     return row;
   });
   const { rows: released, report } = enforceKAnonymity(input, qis, {
@@ -132,9 +126,18 @@ export async function buildExtract(options: {
         hierarchy: v.hierarchy,
         released: qiColumns.has(v.as) ? report.levels[v.as] : hierarchyFor(v).levels[0]?.label,
         quasiIdentifier: qiColumns.has(v.as),
-        missing: "empty cell",
+        levels: hierarchyFor(v).levels.map((l) => l.label),
+        missing: {
+          cells: released.filter((r) => r[v.as] === null).length,
+          shownAs: "empty cell (no or unparseable value at source)",
+        },
+        withheld: "* means the value was generalised away by disclosure control",
       })),
     ],
+    linkage: {
+      method: "exact: equal linkage pseudonyms of the national identifier (HMAC-SHA-256, issue 3)",
+      coverage: `persons with a linked record in each of ${cohort.join(", ")}; a person whose identifier differs between agencies (e.g. a typo) is not linked, so not in this cohort`,
+    },
     disclosureControl: {
       rule: `k-anonymity with k=${spec.k} over the quasi-identifiers (the threshold of 10 follows ONS and ABS output checking)`,
       maxSuppressedShare: spec.maxSuppressedShare,
