@@ -6,7 +6,7 @@
  * keep cluster names (so project pseudonyms stay stable).
  */
 import { join } from "node:path";
-import { runMainJob, type Summary } from "@kruispunt/cli";
+import { febrlSubmission, runMainJob, type Summary } from "@kruispunt/cli";
 import { cryptoReady, readKeyring, rotateLinkageKey, writeKeyring } from "@kruispunt/crypto";
 import { keyFiles } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,5 +73,99 @@ describe("linkage-key rotation", () => {
   it("kept every earlier record in its cluster", async () => {
     const now = await clustersByRecord(harness);
     for (const [ref, cluster] of before.clusters) expect(now.get(ref)).toBe(cluster);
+  });
+});
+
+describe("the pseudonymiser's service endpoints", () => {
+  const service = { sub: "e2e", role: "service" as const };
+
+  it("POST /v1/pseudonymise gives the stored pseudonym for an identifier, and a reason for a bad one", async () => {
+    const stored = await harness.pool.query(
+      "SELECT source_record_id, linkage_pseudonym FROM linker.records WHERE agency = 'alpha' ORDER BY source_record_id::int LIMIT 1",
+    );
+    // The agency's file, as the demo sent it: record_id first, soc_sec_id last.
+    const line = febrlSubmission(join(FEBRL_DIR, "dataset4a.csv"), 300)
+      .csv.split("\n")
+      .find((l) => l.startsWith(`${stored.rows[0].source_record_id},`));
+    const ssn = line?.split(",").at(-1) ?? "";
+    expect(ssn).toMatch(/^\d{7}$/);
+    const answer = await harness.client.request<{
+      keyVersion: number;
+      results: ({ pseudonym: string } | { error: { code: string } })[];
+    }>("pseudonymiser", "POST", "/v1/pseudonymise", service, {
+      scheme: "febrl-ssn",
+      identifiers: [` ${ssn} `, "53042"],
+    });
+    expect(answer.keyVersion).toBe(2);
+    expect(answer.results).toEqual([
+      { pseudonym: stored.rows[0].linkage_pseudonym },
+      { error: expect.objectContaining({ code: "KRP_ID_BAD_LENGTH" }) },
+    ]);
+  });
+
+  it("refuses agencies (403): identifier → pseudonym pairs are for Kruispunt's services only", async () => {
+    const error = await harness.client
+      .request(
+        "pseudonymiser",
+        "POST",
+        "/v1/pseudonymise",
+        { sub: "alpha", role: "agency" },
+        { scheme: "febrl-ssn", identifiers: ["5304218"] },
+      )
+      .catch((e: unknown) => e);
+    expect((error as { status: number }).status).toBe(403);
+  });
+});
+
+describe("pseudonyms made under another key", () => {
+  it("are not compared: the linker refuses the record and audits why", async () => {
+    const { Bus, TOPICS } = await import("@kruispunt/bus");
+    const { encodeEvent } = await import("@kruispunt/contracts");
+    const { createLogger } = await import("@kruispunt/observability");
+    const stored = await harness.pool.query(
+      "SELECT linkage_pseudonym FROM linker.records WHERE agency = 'alpha' LIMIT 1",
+    );
+    const bus = await Bus.connect({
+      brokers: KAFKA_BROKERS,
+      clientId: "e2e-forger",
+      logger: createLogger("e2e", "warn"),
+      namespace: harness.namespace,
+    });
+    try {
+      await bus.publish(TOPICS.pseudonymised, [
+        {
+          key: stored.rows[0].linkage_pseudonym,
+          value: encodeEvent("PseudonymisedRecord", {
+            agency: "delta",
+            dataset: "persons",
+            sourceRecordId: "1",
+            version: 1,
+            linkagePseudonym: stored.rows[0].linkage_pseudonym,
+            keyVersion: 2,
+            keyringFingerprint: "0000000000000000",
+            variables: {},
+            uploadId: "forged",
+            withdrawn: false,
+            keyId: "ffffffffffffffff",
+          }),
+        },
+      ]);
+    } finally {
+      await bus.close();
+    }
+    let refused: { object: string; details: { reason: string } }[] = [];
+    for (let i = 0; i < 60 && refused.length === 0; i++) {
+      ({ rows: refused } = await harness.pool.query(
+        "SELECT object, details FROM audit.entries WHERE action = 'link.refused'",
+      ));
+      if (refused.length === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(refused).toEqual([
+      { object: "delta/persons/1", details: { reason: "KRP_ERR_KEY_MISMATCH" } },
+    ]);
+    const delta = await harness.pool.query(
+      "SELECT count(*)::int AS n FROM linker.records WHERE agency = 'delta'",
+    );
+    expect(delta.rows[0].n).toBe(0);
   });
 });
