@@ -10,8 +10,17 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ApiError, febrlSubmission } from "@kruispunt/cli";
 import { REPO_ROOT } from "@kruispunt/service-kit";
-import type { Pool, PoolClient } from "@kruispunt/store";
+import {
+  createPool,
+  ensureDatabase,
+  inTransaction,
+  migrate,
+  type Pool,
+  type PoolClient,
+} from "@kruispunt/store";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type AuditEvent, appendToChain, verifyChain } from "../packages/audit-chain/src/index";
+import { appendEvents, readEntries } from "../services/audit/src/chain-store";
 import { writerPool } from "../services/audit/src/pool";
 import { FEBRL_DIR, type Harness, startHarness } from "./harness";
 import { findIdentifiers } from "./privacy-scan";
@@ -489,5 +498,71 @@ describe("tampering directly in PostgreSQL is detected", () => {
       count: head - 3,
       firstBad: { seq: head, reason: "checkpoint-beyond-head" },
     });
+  });
+});
+
+describe("appendEvents on its own database, under the writer role", () => {
+  const name = "kruispunt_e2e_audit_append";
+  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  let writer: Pool;
+  const dropDatabase = async () => {
+    const admin = createPool("postgres://postgres@127.0.0.1:5432/postgres", 1);
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
+  const event = (i: number): AuditEvent => ({
+    eventId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    occurredAt: `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}.000Z`,
+    service: "test",
+    actor: "tester",
+    role: "service",
+    action: "test.event",
+    object: `object/${i}`,
+    reference: i % 2 === 0 ? `REF/${i}` : null,
+    counts: { n: i, half: i / 2 },
+    details: { i, flag: true, none: null, text: 'é, ü and 漢 " \\ \n' },
+  });
+  const append = (events: AuditEvent[]) => inTransaction(writer, (c) => appendEvents(c, events));
+
+  beforeAll(async () => {
+    await dropDatabase();
+    await ensureDatabase(url);
+    await migrate(url);
+    writer = writerPool(url, 3);
+  });
+
+  afterAll(async () => {
+    await writer?.end();
+    await dropDatabase();
+  });
+
+  it("appends each event id once, in order, and the stored chain verifies", async () => {
+    expect(await append([event(1), event(2), event(1), event(3)])).toBe(3);
+    expect(await append([event(3), event(4)])).toBe(1);
+    expect(await append([])).toBe(0);
+    expect(await append([event(2)])).toBe(0);
+    const { rows } = await writer.query(
+      "SELECT seq::int, event_id, object FROM audit.entries ORDER BY seq",
+    );
+    expect(rows.map((r) => [r.seq, r.event_id, r.object])).toEqual(
+      [1, 2, 3, 4].map((i) => [i, event(i).eventId, `object/${i}`]),
+    );
+    let head: { seq: number; hash: string } | null = null;
+    for (const i of [1, 2, 3, 4]) {
+      const e = appendToChain(head, event(i));
+      head = { seq: e.seq, hash: e.hash };
+    }
+    expect(await verifyChain(readEntries(writer))).toEqual({ ok: true, count: 4, head });
+  });
+
+  it("queues concurrent appenders on the lock, so the chain never forks", async () => {
+    const batch = (from: number) => Array.from({ length: 50 }, (_, i) => event(from + i));
+    const appended = await Promise.all([
+      append(batch(100)),
+      append(batch(200)),
+      append(batch(300)),
+    ]);
+    expect(appended).toEqual([50, 50, 50]);
+    expect(await verifyChain(readEntries(writer))).toMatchObject({ ok: true, count: 154 });
   });
 });

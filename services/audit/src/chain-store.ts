@@ -12,6 +12,7 @@ import {
 } from "@kruispunt/audit-chain";
 import type { AuditEventMessage } from "@kruispunt/contracts";
 import type { Pool, PoolClient } from "@kruispunt/store";
+import type { QueryResult } from "pg";
 
 const LOCK_KEY = 7_405_221; // arbitrary constant naming the audit writer lock
 
@@ -38,8 +39,16 @@ export function toAuditEvent(m: AuditEventMessage): AuditEvent {
   };
 }
 
-/** Appends events not yet in the chain; returns how many were appended. */
+/**
+ * Appends the events not yet in the chain (by eventId, also within `events`) in
+ * their given order, inside the caller's transaction; returns how many were
+ * appended. Takes the advisory writer lock first, so concurrent appenders (audit
+ * replicas) queue instead of forking the chain, then reads the head, hashes each
+ * new entry (appendToChain) and stores them all with ONE multi-row INSERT (arrays
+ * unnested server-side), so a batch costs a fixed number of round trips.
+ */
 export async function appendEvents(client: PoolClient, events: AuditEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
   await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
   const known = await client.query<{ event_id: string }>(
     "SELECT event_id FROM audit.entries WHERE event_id = ANY($1::uuid[])",
@@ -52,34 +61,39 @@ export async function appendEvents(client: PoolClient, events: AuditEvent[]): Pr
   let head = headRow.rows[0]
     ? { seq: Number(headRow.rows[0].seq), hash: headRow.rows[0].hash }
     : null;
-  let appended = 0;
+  const entries: ChainEntry[] = [];
   for (const event of events) {
     if (seen.has(event.eventId)) continue;
     seen.add(event.eventId);
     const entry = appendToChain(head, event);
-    await client.query(
-      `INSERT INTO audit.entries (seq, event_id, occurred_at, service, actor, role, action, object, reference, counts, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        entry.seq,
-        entry.eventId,
-        entry.occurredAt,
-        entry.service,
-        entry.actor,
-        entry.role,
-        entry.action,
-        entry.object,
-        entry.reference,
-        entry.counts,
-        entry.details,
-        entry.prevHash,
-        entry.hash,
-      ],
-    );
+    entries.push(entry);
     head = { seq: entry.seq, hash: entry.hash };
-    appended += 1;
   }
-  return appended;
+  if (entries.length === 0) return 0;
+  const column = <K extends keyof ChainEntry>(key: K) => entries.map((e) => e[key]);
+  await client.query(
+    `INSERT INTO audit.entries (seq, event_id, occurred_at, service, actor, role, action, object, reference, counts, details, prev_hash, hash)
+     SELECT seq, event_id, occurred_at, service, actor, role, action, object, reference, counts::jsonb, details::jsonb, prev_hash, hash
+     FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                 $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+       AS e(seq, event_id, occurred_at, service, actor, role, action, object, reference, counts, details, prev_hash, hash)`,
+    [
+      column("seq"),
+      column("eventId"),
+      column("occurredAt"),
+      column("service"),
+      column("actor"),
+      column("role"),
+      column("action"),
+      column("object"),
+      column("reference"),
+      entries.map((e) => JSON.stringify(e.counts)),
+      entries.map((e) => JSON.stringify(e.details)),
+      column("prevHash"),
+      column("hash"),
+    ],
+  );
+  return entries.length;
 }
 
 interface EntryRow {
@@ -117,21 +131,34 @@ export function rowToEntry(r: EntryRow): ChainEntry {
   };
 }
 
-/** Streams entries with fromSeq ≤ seq ≤ toSeq in seq order, 5,000 rows per query. */
+/** Rows per query of readEntries. */
+const PAGE = 5000;
+
+/**
+ * Streams entries with fromSeq ≤ seq ≤ toSeq in seq order, PAGE rows per query
+ * (keyset pagination on seq). The next page is requested as soon as the current
+ * one arrives, so PostgreSQL reads it while the caller (verifyChain) hashes this
+ * one; at most one query is in flight. Errors of a query propagate to the caller.
+ */
 export async function* readEntries(
   pool: Pool,
   fromSeq = 1,
   toSeq = Number.MAX_SAFE_INTEGER,
 ): AsyncGenerator<ChainEntry> {
-  let after = fromSeq - 1;
-  for (;;) {
-    const { rows } = await pool.query<EntryRow>(
-      "SELECT * FROM audit.entries WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 5000",
-      [after, toSeq],
+  const page = (after: number): Promise<QueryResult<EntryRow>> => {
+    const query = pool.query<EntryRow>(
+      "SELECT * FROM audit.entries WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+      [after, toSeq, PAGE],
     );
+    query.catch(() => {}); // a prefetch the caller stopped waiting for must not be unhandled
+    return query;
+  };
+  let next: Promise<QueryResult<EntryRow>> | null = page(fromSeq - 1);
+  while (next) {
+    const { rows }: QueryResult<EntryRow> = await next;
+    const last = rows[rows.length - 1];
+    next = rows.length === PAGE && last ? page(Number(last.seq)) : null;
     for (const r of rows) yield rowToEntry(r);
-    if (rows.length < 5000) return;
-    after = Number(rows[rows.length - 1]?.seq);
   }
 }
 
