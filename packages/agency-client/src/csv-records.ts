@@ -7,7 +7,7 @@
  */
 import type { Readable } from "node:stream";
 import { checkVariable, type DatasetContract, encodeEvent } from "@kruispunt/contracts";
-import { sealIdentifier } from "@kruispunt/crypto";
+import { BatchSealer } from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
 import { parse } from "csv-parse";
 
@@ -77,6 +77,8 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
     refusals: [],
   };
   const batchSize = input.batchSize ?? 500;
+  // One batch key per Kafka batch (see packages/crypto batch-seal.ts for why).
+  const sealer = new BatchSealer(input.sealPublicKey, batchSize);
   let batch: { key: string; value: Uint8Array }[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
@@ -162,7 +164,11 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
           sourceRecordId,
           version,
           scheme: scheme.name,
-          sealedIdentifier: sealIdentifier(input.sealPublicKey, validation.canonical),
+          sealedIdentifier: "",
+          batchSealed: sealer.seal(
+            validation.canonical,
+            `${input.agency}/${input.dataset}/${sourceRecordId}`,
+          ),
           variables,
           uploadId: input.uploadId,
           withdrawn: false,

@@ -17,6 +17,8 @@ export interface SourceRecord {
   variables: Record<string, string>;
   uploadId: string;
   withdrawn: boolean;
+  /** Set instead of sealedIdentifier when the identifier was sealed in a batch. */
+  batchSealed?: { sealedKey: string; nonce: string; ciphertext: string } | null;
 }
 
 export interface PseudonymisedRecord {

@@ -2,6 +2,8 @@
  * @kruispunt/crypto: keyed hashing, linkage and project pseudonyms, sealed identifiers
  * and keyrings, on libsodium. Call `await cryptoReady()` once before anything else.
  */
+
+export { BatchOpener, type BatchSealedValue, BatchSealer } from "./batch-seal";
 export {
   CryptoError,
   CryptoErrorCode,

@@ -3,7 +3,7 @@
  * publishes records.pseudonymised, and audits every batch it pseudonymised.
  */
 import { TOPICS } from "@kruispunt/bus";
-import { cryptoReady } from "@kruispunt/crypto";
+import { BatchOpener, cryptoReady } from "@kruispunt/crypto";
 import {
   buildServiceApp,
   databaseReady,
@@ -23,6 +23,7 @@ import { registerRoutes } from "./routes";
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
   const keys = loadKeys(ctx.config.keysDir);
+  const opener = new BatchOpener(keys.sealPublicKey, keys.sealSecretKey);
   const app = buildServiceApp({
     name: "pseudonymiser",
     logger: ctx.logger,
@@ -45,7 +46,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     topic: TOPICS.intake,
     handleBatch: async (messages) => {
       const timer = ctx.metrics.batchSeconds.startTimer({ topic: TOPICS.intake });
-      const outcome = pseudonymiseBatch(messages, keys);
+      const outcome = pseudonymiseBatch(messages, keys, opener);
       await ctx.bus.publish(TOPICS.pseudonymised, outcome.pseudonymised);
       await ctx.bus.publish(
         TOPICS.deadLetter,

@@ -8,7 +8,12 @@
  */
 import type { BusMessage } from "@kruispunt/bus";
 import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
-import { type Keyring, openSealedIdentifier, versionedLinkagePseudonym } from "@kruispunt/crypto";
+import {
+  type BatchOpener,
+  type Keyring,
+  openSealedIdentifier,
+  versionedLinkagePseudonym,
+} from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
 
 export interface PseudonymiserKeys {
@@ -39,7 +44,11 @@ export interface BatchOutcome {
 }
 
 /** Pseudonymises one batch of records.intake messages. Pure apart from the keys. */
-export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKeys): BatchOutcome {
+export function pseudonymiseBatch(
+  messages: BusMessage[],
+  keys: PseudonymiserKeys,
+  opener: BatchOpener,
+): BatchOutcome {
   const outcome: BatchOutcome = { pseudonymised: [], deadLetters: [], counts: new Map() };
   for (const message of messages) {
     let record: ReturnType<typeof decodeEvent<"SourceRecord">>;
@@ -78,11 +87,13 @@ export function pseudonymiseBatch(messages: BusMessage[], keys: PseudonymiserKey
     } else {
       let canonical: string;
       try {
-        canonical = openSealedIdentifier(
-          keys.sealPublicKey,
-          keys.sealSecretKey,
-          record.sealedIdentifier,
-        );
+        // Batch-sealed (intake, agency clients) or sealed one by one (older producers).
+        canonical = record.batchSealed?.ciphertext
+          ? opener.open(
+              record.batchSealed,
+              `${record.agency}/${record.dataset}/${record.sourceRecordId}`,
+            )
+          : openSealedIdentifier(keys.sealPublicKey, keys.sealSecretKey, record.sealedIdentifier);
       } catch {
         refuse("KRP_ERR_SEAL_OPEN_FAILED");
         continue;

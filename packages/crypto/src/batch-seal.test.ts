@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { BatchOpener, BatchSealer } from "./batch-seal";
+import { cryptoReady, sodium } from "./sodium";
+
+let pair: { publicKey: Uint8Array; privateKey: Uint8Array };
+beforeAll(async () => {
+  await cryptoReady();
+  pair = sodium().crypto_box_keypair();
+});
+
+describe("batch sealing", () => {
+  it("round-trips and shares one sealed key per batch", () => {
+    const sealer = new BatchSealer(pair.publicKey, 3);
+    const values = ["85073003328", "17073003384", "98472899765", "5304218"].map((id, i) =>
+      sealer.seal(id, `a/d/${i}`),
+    );
+    expect(new Set(values.slice(0, 3).map((v) => v.sealedKey)).size).toBe(1);
+    expect(values[3]?.sealedKey).not.toBe(values[0]?.sealedKey);
+    const opener = new BatchOpener(pair.publicKey, pair.privateKey);
+    expect(values.map((v, i) => opener.open(v, `a/d/${i}`))).toEqual([
+      "85073003328",
+      "17073003384",
+      "98472899765",
+      "5304218",
+    ]);
+  });
+
+  it("never repeats a nonce and hides equal identifiers", () => {
+    const sealer = new BatchSealer(pair.publicKey);
+    const a = sealer.seal("85073003328", "a/d/1");
+    const b = sealer.seal("85073003328", "a/d/1");
+    expect(a.nonce).not.toBe(b.nonce);
+    expect(a.ciphertext).not.toBe(b.ciphertext);
+  });
+
+  it("refuses a ciphertext moved to another record, tampered, or opened with another key", () => {
+    const value = new BatchSealer(pair.publicKey).seal("85073003328", "a/d/1");
+    const opener = new BatchOpener(pair.publicKey, pair.privateKey);
+    expect(() => opener.open(value, "a/d/2")).toThrow(/failed authentication/);
+    const flipped = Buffer.from(value.ciphertext, "base64url");
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    expect(() =>
+      opener.open({ ...value, ciphertext: flipped.toString("base64url") }, "a/d/1"),
+    ).toThrow(/failed authentication/);
+    const other = sodium().crypto_box_keypair();
+    expect(() => new BatchOpener(other.publicKey, other.privateKey).open(value, "a/d/1")).toThrow(
+      /batch key/,
+    );
+  });
+
+  it("never puts the identifier in an error message", () => {
+    const value = new BatchSealer(pair.publicKey).seal("85073003328", "a/d/1");
+    try {
+      new BatchOpener(pair.publicKey, pair.privateKey).open(value, "x");
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain("85073003328");
+    }
+  });
+});
