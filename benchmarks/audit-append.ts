@@ -115,6 +115,9 @@ async function main(): Promise<void> {
   console.log(
     `  ratio baseline/chain: ${(plain / chain).toFixed(2)}  (chain of ${fmt(verified.count)} entries verified)`,
   );
+  console.log(
+    `RESULT audit-append: chain ${fmt(chain)} events/s vs plain INSERT ${fmt(plain)} events/s — ratio ${(plain / chain).toFixed(2)}`,
+  );
   await Promise.all([chainPool.end(), plainPool.end(), admin.end()]);
 }
 

@@ -150,6 +150,9 @@ async function main(): Promise<void> {
       `  baseline (readEntries, count only):   ${fmt(read)}  ${Math.round(n / read).toLocaleString("en-US")} entries/s  [${reads.map(fmt).join(", ")}]`,
     );
     console.log(`  ratio verify/read: ${(verify / read).toFixed(2)}`);
+    console.log(
+      `RESULT audit-verify ${n}: verify ${fmt(verify)} vs read-only ${fmt(read)} — ratio ${(verify / read).toFixed(2)}`,
+    );
   }
   await pool.end();
 }
