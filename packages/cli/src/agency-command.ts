@@ -76,15 +76,15 @@ export async function agencyCommand(
   const [sub, ...rest] = args;
   const { values } = parseArgs({
     args: rest,
-    options: { agency: { type: "string" }, dataset: { type: "string" }, file: { type: "string" } },
+    options: { as: { type: "string" }, dataset: { type: "string" }, file: { type: "string" } },
   });
-  if (sub !== "publish" || !values.agency || !values.dataset || !values.file) {
-    console.error("usage: kruispunt agency publish --agency NAME --dataset NAME --file FILE.csv");
+  if (sub !== "publish" || !values.as || !values.dataset || !values.file) {
+    console.error("usage: kruispunt agency publish --as AGENCY --dataset NAME --file FILE.csv");
     return 2;
   }
   const verdict = await publishCsv({
     client,
-    agency: values.agency,
+    agency: values.as,
     dataset: values.dataset,
     body: createReadStream(values.file),
     kafkaBrokers,

@@ -13,6 +13,7 @@ import { KruispuntClient } from "./client";
 import { demo } from "./demo/command";
 import { prepareDatabase } from "./demo/main-job";
 import { keysCommand } from "./keys-command";
+import { agencyHttpCommand, projectCommand } from "./persona-commands";
 import { pseudonymiseCommand } from "./pseudonymise-command";
 import { failOnExit, startServices } from "./supervisor";
 
@@ -27,9 +28,14 @@ const HELP = `kruispunt <command> [options]
   keys generate --out FILE         a new keyring (linkage + release keys), mode 0600
   keys import --link-key-hex HEX [--release-key-hex HEX] --out FILE
   keys rotate [--keyring FILE]     add linkage key version n+1 (default: the pseudonymiser's)
-  agency publish --agency A --dataset D --file F.csv
+  agency register --as A --dataset D --contract F.json    register a dataset contract (HTTPS)
+  agency upload --as A --dataset D --file F.csv          upload a CSV, print per-record verdicts
+  agency publish --as A --dataset D --file F.csv
                        produce a CSV straight to Kafka, identifiers sealed on the agency side
   pseudonymise --keyring FILE --scheme S   identifiers on stdin → linkage pseudonyms
+  project file --as R --spec F.json | show --as R --id P
+  project decide --as C --id P --decision approve|reject|withdraw --reference REF
+  project extract --as R --id P | fetch --as R --id P --extract E --out DIR
   token --sub NAME --role ROLE     a bearer token from the local issuer (${ROLES.join("|")})
   audit verify [--from-seq N] [--to-seq N]
   audit query [--action A] [--actor X] [--object PREFIX] [--from ISO] [--to ISO] [--limit N]
@@ -106,12 +112,21 @@ async function main(argv: string[]): Promise<number> {
     }
     case "pseudonymise":
       return pseudonymiseCommand(rest);
+    case "project":
+      return projectCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case "agency":
-      return agencyCommand(
-        rest,
-        new KruispuntClient({ keysDir: config.keysDir }),
-        config.kafkaBrokers,
-        config.kafkaNamespace,
+      return (
+        (await agencyHttpCommand(
+          rest[0] ?? "",
+          rest.slice(1),
+          new KruispuntClient({ keysDir: config.keysDir }),
+        )) ??
+        agencyCommand(
+          rest,
+          new KruispuntClient({ keysDir: config.keysDir }),
+          config.kafkaBrokers,
+          config.kafkaNamespace,
+        )
       );
     case "audit":
       return auditCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
