@@ -1,0 +1,196 @@
+/**
+ * Blind pseudonymisation: ElGamal on ristretto255 with a reshuffle in the middle.
+ *
+ *   agency         M  = HashToGroup(UTF-8(scheme) ‖ 0x00 ‖ UTF-8(canonical)), DST per scheme
+ *                  ct = (r·B, M + r·PK)            fresh scalar r, PK = x·B the linker's key
+ *   pseudonymiser  ct' = (k·c1, k·c2)              its secret scalar k; it never decrypts
+ *   linker         k·M = c2' − x·c1'               = k·M + k·r·PK − x·k·r·B
+ *                  LP = hex HMAC-SHA-256(linkage key, "kruispunt/blind-pseudonym/v1" ‖ 0x00 ‖ k·M)
+ *
+ * Every function works on arrays (one call per batch) and names the failing record by its
+ * index in the batch, never by content. A ciphertext is 64 bytes: c1 ‖ c2.
+ */
+import { hmacSha256 } from "@kruispunt/crypto";
+import { BlindError, BlindErrorCode } from "./errors";
+import {
+  ELEMENT_BYTES,
+  hashToGroup,
+  isValidElement,
+  randomScalar,
+  requireScalar,
+  scalarMult,
+  scalarMultBase,
+  utf8Bytes,
+} from "./group";
+import { concat } from "./oprf";
+import { sodium } from "./sodium";
+
+/** Bytes of a blind ciphertext c1 ‖ c2. */
+export const CIPHERTEXT_BYTES = 2 * ELEMENT_BYTES;
+/** The label of the linker's keyed hash over k·M. */
+export const BLIND_PSEUDONYM_LABEL = "kruispunt/blind-pseudonym/v1";
+const IDENTIFIER_DST_PREFIX = "HashToGroup-kruispunt/blind-identifier/v1/";
+const SCHEME_SHAPE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** A canonical identifier and its scheme, as the agency holds them. */
+export interface SchemeIdentifier {
+  scheme: string;
+  canonical: string;
+}
+
+/** A ristretto255 key pair: `secretKey` a 32-byte scalar, `publicKey` = secretKey·B. */
+export interface ElementKeyPair {
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/** A fresh ElGamal key pair for the linker (x, PK = x·B) from libsodium's CSPRNG. */
+export function generateElGamalKeyPair(): ElementKeyPair {
+  const secretKey = randomScalar();
+  return { secretKey, publicKey: scalarMultBase(secretKey) };
+}
+
+/** A fresh reshuffle scalar k for the pseudonymiser (libsodium CSPRNG, non-zero). */
+export function generateReshuffleScalar(): Uint8Array {
+  return randomScalar();
+}
+
+/** The DST that maps identifiers of `scheme`: distinct schemes hash into unrelated points. */
+export function identifierDst(scheme: string): Uint8Array {
+  if (!SCHEME_SHAPE.test(scheme)) {
+    throw new BlindError(BlindErrorCode.KRP_ERR_BLIND_BAD_INPUT, "scheme name has the wrong shape");
+  }
+  return utf8Bytes(`${IDENTIFIER_DST_PREFIX}${scheme}`);
+}
+
+/**
+ * The group element M of a canonical identifier: RFC 9497's HashToGroup (section 4.1,
+ * ristretto255-SHA512) over UTF-8(scheme) ‖ 0x00 ‖ UTF-8(canonical), with DST
+ * "HashToGroup-kruispunt/blind-identifier/v1/" ‖ scheme.
+ *
+ * @throws BlindError `KRP_ERR_BLIND_BAD_INPUT` for a scheme outside `[a-z0-9._-]{1,64}`.
+ */
+export function identifierElement(scheme: string, canonical: string): Uint8Array {
+  const dst = identifierDst(scheme);
+  return hashToGroup(utf8Bytes(`${scheme}\u0000${canonical}`), dst);
+}
+
+/**
+ * Agency side: encrypts each identifier's element to the linker's public key,
+ * (r·B, M + r·PK) with a fresh r per identifier, so equal identifiers give unrelated
+ * ciphertexts.
+ *
+ * @param linkerPublicKey PK, a 32-byte ristretto255 element.
+ * @returns one 64-byte ciphertext per input, in order.
+ * @throws BlindError `KRP_ERR_BLIND_BAD_KEY` if PK is not a valid element.
+ */
+export function encryptIdentifiers(
+  linkerPublicKey: Uint8Array,
+  identifiers: readonly SchemeIdentifier[],
+): Uint8Array[] {
+  if (!isValidElement(linkerPublicKey)) {
+    throw new BlindError(
+      BlindErrorCode.KRP_ERR_BLIND_BAD_KEY,
+      "linker public key is not a valid ristretto255 point",
+    );
+  }
+  const s = sodium();
+  return identifiers.map(({ scheme, canonical }) => {
+    const m = identifierElement(scheme, canonical);
+    const r = randomScalar();
+    const c1 = s.crypto_scalarmult_ristretto255_base(r);
+    const c2 = s.crypto_core_ristretto255_add(
+      m,
+      s.crypto_scalarmult_ristretto255(r, linkerPublicKey),
+    );
+    return concat(c1, c2);
+  });
+}
+
+function parts(ciphertext: Uint8Array, index: number): [Uint8Array, Uint8Array] {
+  if (!(ciphertext instanceof Uint8Array) || ciphertext.length !== CIPHERTEXT_BYTES) {
+    throw new BlindError(
+      BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT,
+      `ciphertext ${index} must be ${CIPHERTEXT_BYTES} bytes`,
+    );
+  }
+  return [ciphertext.subarray(0, ELEMENT_BYTES), ciphertext.subarray(ELEMENT_BYTES)];
+}
+
+/**
+ * Pseudonymiser side (the "reshuffle"): (c1, c2) → (k·c1, k·c2). It neither decrypts nor
+ * learns M; the result decrypts to k·M under the same linker key.
+ *
+ * @param k the pseudonymiser's 32-byte non-zero scalar.
+ * @throws BlindError `KRP_ERR_BLIND_INVALID_POINT` naming the first ciphertext (by index
+ *   and part) that is not two valid ristretto255 encodings; `KRP_ERR_BLIND_BAD_KEY` for k.
+ */
+export function reshuffleCiphertexts(
+  k: Uint8Array,
+  ciphertexts: readonly Uint8Array[],
+): Uint8Array[] {
+  requireScalar(k, "reshuffle scalar");
+  return ciphertexts.map((ct, i) => {
+    const [c1, c2] = parts(ct, i);
+    return concat(
+      scalarMult(k, c1, `ciphertext ${i} part c1`),
+      scalarMult(k, c2, `ciphertext ${i} part c2`),
+    );
+  });
+}
+
+/**
+ * Linker side: decrypts reshuffled ciphertexts to k·M = c2 − x·c1.
+ *
+ * @param x the linker's 32-byte ElGamal secret scalar.
+ * @returns one 32-byte element per ciphertext.
+ * @throws BlindError `KRP_ERR_BLIND_INVALID_POINT` for a part that is not a valid point.
+ */
+export function decryptCiphertexts(
+  x: Uint8Array,
+  ciphertexts: readonly Uint8Array[],
+): Uint8Array[] {
+  requireScalar(x, "linker secret key");
+  const s = sodium();
+  return ciphertexts.map((ct, i) => {
+    const [c1, c2] = parts(ct, i);
+    const shared = scalarMult(x, c1, `ciphertext ${i} part c1`);
+    if (!s.crypto_core_ristretto255_is_valid_point(c2)) {
+      throw new BlindError(
+        BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT,
+        `ciphertext ${i} part c2 is not a valid ristretto255 point`,
+      );
+    }
+    return s.crypto_core_ristretto255_sub(c2, shared);
+  });
+}
+
+/**
+ * The linkage pseudonym of a decrypted element k·M: lowercase hex (64 characters)
+ * HMAC-SHA-256(linkage key, UTF-8("kruispunt/blind-pseudonym/v1") ‖ 0x00 ‖ k·M).
+ *
+ * @param linkageKey the linker's 32-byte linkage HMAC key.
+ */
+export function blindPseudonymOfElement(linkageKey: Uint8Array, element: Uint8Array): string {
+  if (!(linkageKey instanceof Uint8Array) || linkageKey.length !== 32) {
+    throw new BlindError(BlindErrorCode.KRP_ERR_BLIND_BAD_KEY, "linkage key must be 32 bytes");
+  }
+  const label = utf8Bytes(BLIND_PSEUDONYM_LABEL);
+  return Buffer.from(hmacSha256(linkageKey, concat(label, Uint8Array.of(0), element))).toString(
+    "hex",
+  );
+}
+
+/**
+ * Linker side, whole step: decrypts each reshuffled ciphertext and keys its element into
+ * a linkage pseudonym ({@link decryptCiphertexts} then {@link blindPseudonymOfElement}).
+ *
+ * @returns one 64-character lowercase hex pseudonym per ciphertext, in order.
+ */
+export function blindLinkagePseudonyms(
+  x: Uint8Array,
+  linkageKey: Uint8Array,
+  ciphertexts: readonly Uint8Array[],
+): string[] {
+  return decryptCiphertexts(x, ciphertexts).map((e) => blindPseudonymOfElement(linkageKey, e));
+}
