@@ -1,3 +1,5 @@
+import { createHmac } from "node:crypto";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hmacSha256, sha256Hex } from "./hash";
 import { cryptoReady } from "./sodium";
@@ -68,6 +70,20 @@ describe("hmacSha256", () => {
     // HMAC-SHA-256 of the empty message under the empty key (any HMAC implementation agrees).
     expect(toHex(hmacSha256(new Uint8Array(0), new Uint8Array(0)))).toBe(
       "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad",
+    );
+  });
+});
+
+describe("hmacSha256 against node:crypto", () => {
+  it("agrees for 32-byte keys (libsodium one-shot) and every other length (streaming)", () => {
+    const key = fc.oneof(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ maxLength: 200 }),
+    );
+    fc.assert(
+      fc.property(key, fc.uint8Array({ maxLength: 300 }), (k, m) => {
+        expect(toHex(hmacSha256(k, m))).toBe(createHmac("sha256", k).update(m).digest("hex"));
+      }),
     );
   });
 });

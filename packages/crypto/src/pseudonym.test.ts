@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deriveProjectKey, linkagePseudonym, projectPseudonym } from "./pseudonym";
@@ -35,6 +36,19 @@ describe("linkagePseudonym", () => {
     expect(() => linkagePseudonym(LINKAGE_KEY, "", "1")).toThrowError(code("KRP_ERR_BAD_INPUT"));
     expect(() => linkagePseudonym(LINKAGE_KEY, "a\u0000b", "1")).toThrowError(
       code("KRP_ERR_BAD_INPUT"),
+    );
+  });
+
+  it("is HMAC-SHA-256 of UTF-8(scheme) || 0x00 || UTF-8(canonical), per node:crypto", () => {
+    const canonical = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 40 }),
+      fc.string({ unit: "binary", minLength: 1000, maxLength: 1100 }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom("be-insz", "generic", "x\ud800"), canonical, (scheme, c) => {
+        const mac = createHmac("sha256", LINKAGE_KEY).update(`${scheme}\u0000${c}`, "utf8");
+        expect(linkagePseudonym(LINKAGE_KEY, scheme, c)).toBe(mac.digest("hex"));
+      }),
     );
   });
 

@@ -8,7 +8,7 @@
  * input.
  */
 
-import { fromLowerHex, labelled, requireKeyLength, toHex, utf8Bytes } from "./bytes";
+import { fromLowerHex, labelled, labelledTextView, requireKeyLength, toHex } from "./bytes";
 import { CryptoError, CryptoErrorCode } from "./errors";
 import { hmacSha256 } from "./hash";
 
@@ -46,7 +46,8 @@ export function linkagePseudonym(
       "scheme name must be non-empty, without NUL",
     );
   }
-  return toHex(hmacSha256(linkageKey, labelled(scheme, utf8Bytes(canonical))));
+  // The same bytes as labelled(scheme, utf8Bytes(canonical)), without the two copies.
+  return toHex(hmacSha256(linkageKey, labelledTextView(scheme, canonical)));
 }
 
 /**
@@ -67,7 +68,7 @@ export function deriveProjectKey(releaseMasterKey: Uint8Array, projectId: string
   if (projectId === "") {
     throw new CryptoError(CryptoErrorCode.KRP_ERR_BAD_INPUT, "project id must be non-empty");
   }
-  return hmacSha256(releaseMasterKey, labelled(PROJECT_KEY_LABEL, utf8Bytes(projectId)));
+  return hmacSha256(releaseMasterKey, labelledTextView(PROJECT_KEY_LABEL, projectId));
 }
 
 /**

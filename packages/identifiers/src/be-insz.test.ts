@@ -1,7 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { beInsz } from "./be-insz";
+import { IdentifierRefusalCode } from "./errors";
+import { refuseUnsafeRaw } from "./guards";
+import { isPossibleInszBirthDate } from "./insz-birth-date";
 import { inszCheckDigits } from "./insz-check";
+import { accept, refuse, type Validation } from "./scheme";
 
 const two = (n: number) => String(n).padStart(2, "0");
 
@@ -137,6 +141,52 @@ describe("be-insz properties", () => {
           );
         }
       }),
+    );
+  });
+});
+
+/**
+ * The straightforward "normalise to a string, then check it" validation (the form
+ * `validate` had before its single pass over char codes), as a reference.
+ */
+function referenceValidate(raw: string): Validation {
+  const unsafe = refuseUnsafeRaw(raw);
+  if (unsafe) return unsafe;
+  const canonical = beInsz.normalise(raw);
+  if (canonical === "") return refuse(IdentifierRefusalCode.KRP_ID_EMPTY);
+  if (!/^\d+$/.test(canonical)) return refuse(IdentifierRefusalCode.KRP_ID_BAD_CHARACTERS);
+  if (canonical.length !== 11) return refuse(IdentifierRefusalCode.KRP_ID_BAD_LENGTH);
+  const first9 = canonical.slice(0, 9);
+  const check = canonical.slice(9);
+  if (inszCheckDigits(first9, false) !== check && inszCheckDigits(first9, true) !== check) {
+    return refuse(IdentifierRefusalCode.KRP_ID_BAD_CHECK_DIGITS);
+  }
+  const mm = Number(canonical.slice(2, 4));
+  const dd = Number(canonical.slice(4, 6));
+  if (!isPossibleInszBirthDate(mm, dd)) return refuse(IdentifierRefusalCode.KRP_ID_BAD_BIRTH_DATE);
+  return accept(canonical);
+}
+
+describe("be-insz validate, single pass", () => {
+  /** Near misses too: any 9–13 digits, with separators and stray characters mixed in. */
+  const nearMiss = fc
+    .tuple(
+      fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 9, maxLength: 13 }),
+      fc.array(
+        fc.tuple(fc.nat(20), fc.constantFrom(".", "-", " ", "\u3000", "\ufeff", "x", "\u180e")),
+        { maxLength: 4 },
+      ),
+    )
+    .map(([digits, inserts]) =>
+      inserts.reduce((s, [at, c]) => s.slice(0, at) + c + s.slice(at), digits),
+    );
+
+  it("gives exactly what normalising, then checking gives", () => {
+    fc.assert(
+      fc.property(fc.oneof(inszish, nearMiss, validInsz), (x) => {
+        expect(beInsz.validate(x)).toEqual(referenceValidate(x));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

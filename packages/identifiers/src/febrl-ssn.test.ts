@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { IdentifierRefusalCode } from "./errors";
 import { febrlSsn } from "./febrl-ssn";
+import { refuseUnsafeRaw } from "./guards";
+import { accept, refuse, type Validation } from "./scheme";
 
 const nearSsn = fc.oneof(
   fc.string({ unit: fc.constantFrom(..."0123456789 \t\u00a0\u0000\uFFFDx-"), maxLength: 20 }),
@@ -53,6 +56,32 @@ describe("febrl-ssn", () => {
           expect(febrlSsn.validate(s)).toEqual({ ok: true, canonical: s });
         },
       ),
+    );
+  });
+});
+
+/** "Normalise to a string, then check it" (before the single pass), as a reference. */
+function referenceValidate(raw: string): Validation {
+  const unsafe = refuseUnsafeRaw(raw);
+  if (unsafe) return unsafe;
+  const canonical = febrlSsn.normalise(raw);
+  if (canonical === "") return refuse(IdentifierRefusalCode.KRP_ID_EMPTY);
+  if (!/^\d+$/.test(canonical)) return refuse(IdentifierRefusalCode.KRP_ID_BAD_CHARACTERS);
+  if (canonical.length !== 7) return refuse(IdentifierRefusalCode.KRP_ID_BAD_LENGTH);
+  return accept(canonical);
+}
+
+describe("febrl-ssn validate, single pass", () => {
+  it("gives exactly what normalising, then checking gives", () => {
+    const spacedDigits = fc.string({
+      unit: fc.constantFrom(..."0123456789", " ", "\u2028", "\u00a0", "a"),
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(fc.oneof(nearSsn, spacedDigits), (x) => {
+        expect(febrlSsn.validate(x)).toEqual(referenceValidate(x));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

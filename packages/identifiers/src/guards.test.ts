@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isWhitespaceCode } from "./guards";
 import { getScheme, schemeNames } from "./registry";
 
 // Refusals every scheme shares, checked against each registered scheme.
@@ -41,5 +42,15 @@ describe.each(schemeNames)("common refusals of %s", (name) => {
   it("returns over-long input unchanged from normalise", () => {
     const long = ` ${"A".repeat(300)} `;
     expect(scheme.normalise(long)).toBe(long);
+  });
+});
+
+describe("isWhitespaceCode", () => {
+  it("agrees with the regexp class \\s on every UTF-16 code unit", () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      if (isWhitespaceCode(code) !== /\s/.test(String.fromCharCode(code))) {
+        expect.fail(`disagrees on U+${code.toString(16).padStart(4, "0")}`);
+      }
+    }
   });
 });

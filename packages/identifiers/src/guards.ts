@@ -31,3 +31,29 @@ export function refuseUnsafeRaw(raw: string): Validation | undefined {
 export function tooLongToNormalise(raw: string): boolean {
   return raw.length > MAX_RAW_LENGTH;
 }
+
+/**
+ * Whether the UTF-16 code unit `code` is whitespace to JavaScript's `\s` (ECMAScript
+ * WhiteSpace and LineTerminator: tab, LF, VT, FF, CR, space, U+00A0, U+1680,
+ * U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF).
+ *
+ * For schemes that normalise with a `\s` regexp but validate in one pass over char
+ * codes: both must strip exactly the same characters, or `validate(x)` and
+ * `validate(normalise(x))` would differ (a test compares this with `/\s/` on every
+ * code unit).
+ */
+export function isWhitespaceCode(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}

@@ -23,7 +23,16 @@ export function inszCheckDigits(first9: string, bornFrom2000: boolean): string {
   if (!NINE_DIGITS.test(first9)) {
     throw new RangeError("inszCheckDigits expects exactly nine ASCII digits");
   }
+  return String(inszCheckNumber(Number(first9), bornFrom2000)).padStart(2, "0");
+}
+
+/**
+ * The check number (1–97) of {@link inszCheckDigits}, for the first nine digits already
+ * read as an integer (0 ≤ first9 < 10^9): what `validate` compares with the last two
+ * digits, without going through strings.
+ */
+export function inszCheckNumber(first9: number, bornFrom2000: boolean): number {
   // Nine digits (< 1e9) plus 2e9 stay far below 2^53, so Number arithmetic is exact.
-  const n = Number(first9) + (bornFrom2000 ? 2_000_000_000 : 0);
-  return String(97 - (n % 97)).padStart(2, "0");
+  const n = first9 + (bornFrom2000 ? 2_000_000_000 : 0);
+  return 97 - (n % 97);
 }
