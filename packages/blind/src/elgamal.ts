@@ -17,6 +17,7 @@ import {
   hashToGroup,
   isValidElement,
   randomScalar,
+  randomScalars,
   requireScalar,
   scalarMult,
   scalarMultBase,
@@ -95,9 +96,10 @@ export function encryptIdentifiers(
     );
   }
   const s = sodium();
-  return identifiers.map(({ scheme, canonical }) => {
+  const rs = randomScalars(identifiers.length);
+  return identifiers.map(({ scheme, canonical }, i) => {
     const m = identifierElement(scheme, canonical);
-    const r = randomScalar();
+    const r = rs[i] as Uint8Array;
     const c1 = s.crypto_scalarmult_ristretto255_base(r);
     const c2 = s.crypto_core_ristretto255_add(
       m,

@@ -8,6 +8,7 @@
  * are RFC 9497's SerializeElement / SerializeScalar).
  */
 
+import { randomBytes } from "node:crypto";
 import { BlindError, BlindErrorCode } from "./errors";
 import { expandMessageXmdSha512 } from "./expand-message";
 import { sodium } from "./sodium";
@@ -110,7 +111,26 @@ export function scalarMultBase(scalar: Uint8Array): Uint8Array {
   }
 }
 
-/** A uniformly random non-zero scalar from libsodium's CSPRNG. */
+/**
+ * `count` uniformly random non-zero scalars: 64 bytes from Node's CSPRNG per scalar,
+ * reduced mod L (bias below 2^-250, as RFC 9496's HashToScalar). Not libsodium's
+ * `crypto_core_ristretto255_scalar_random`: in the wasm build its `randombytes` calls back
+ * into JavaScript per draw, ~670 µs per scalar here against ~20 µs this way.
+ */
+export function randomScalars(count: number): Uint8Array[] {
+  const s = sodium();
+  const wide = randomBytes(64 * count);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    let scalar = s.crypto_core_ristretto255_scalar_reduce(wide.subarray(64 * i, 64 * i + 64));
+    // Zero has probability 2^-252; draw again rather than reason about it downstream.
+    while (isZero(scalar)) scalar = s.crypto_core_ristretto255_scalar_reduce(randomBytes(64));
+    out.push(scalar);
+  }
+  return out;
+}
+
+/** One random non-zero scalar ({@link randomScalars}). */
 export function randomScalar(): Uint8Array {
-  return sodium().crypto_core_ristretto255_scalar_random();
+  return randomScalars(1)[0] as Uint8Array;
 }

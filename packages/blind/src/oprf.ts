@@ -9,6 +9,7 @@ import { BlindError, BlindErrorCode } from "./errors";
 import {
   hashToGroup,
   hashToScalar,
+  randomScalar,
   requireScalar,
   scalarMult,
   scalarMultBase,
@@ -85,7 +86,7 @@ export function blind(
   input: Uint8Array,
   fixedBlind?: Uint8Array,
 ): { blind: Uint8Array; blindedElement: Uint8Array } {
-  const r = fixedBlind ?? sodium().crypto_core_ristretto255_scalar_random();
+  const r = fixedBlind ?? randomScalar();
   requireScalar(r, "blind");
   const inputElement = oprfHashToGroup(input);
   return { blind: r, blindedElement: scalarMult(r, inputElement, "input element") };
