@@ -20,5 +20,18 @@ export {
 } from "./elgamal";
 export { BlindError, BlindErrorCode } from "./errors";
 export { ELEMENT_BYTES, isValidElement, SCALAR_BYTES } from "./group";
+export {
+  BLIND_KEY_VERSION,
+  BLIND_KEYS_FORMAT,
+  blindKeyFiles,
+  blindPseudonymKeyId,
+  ensureBlindKeys,
+  type LinkerBlindKeys,
+  type PseudonymiserBlindKeys,
+  readLinkerBlindKeys,
+  readLinkerElGamalPublicKey,
+  readPseudonymiserBlindKeys,
+  reshuffleKeyId,
+} from "./key-files";
 export { blind, blindEvaluate, contextString, deriveKeyPair, finalize } from "./oprf";
 export { blindReady } from "./sodium";
