@@ -25,6 +25,11 @@ export const contractSchema = z.object({
   versionField: fieldName.optional(),
   quasiIdentifiers: z.array(fieldName).default([]),
   variables: z.array(variableSchema).max(200),
+  /**
+   * "keyed" (default): the identifier is sealed to the pseudonymiser, which keys it.
+   * "blind": the agency encrypts it to the linker; the pseudonymiser only reshuffles.
+   */
+  mode: z.enum(["keyed", "blind"]).default("keyed"),
 });
 export type DatasetContract = z.infer<typeof contractSchema>;
 export type Variable = z.infer<typeof variableSchema>;

@@ -19,6 +19,8 @@ export interface SourceRecord {
   withdrawn: boolean;
   /** Set instead of sealedIdentifier when the identifier was sealed in a batch. */
   batchSealed?: { sealedKey: string; nonce: string; ciphertext: string } | null;
+  /** Blind mode: ElGamal ciphertext c1 ‖ c2 (base64url), set instead of the sealed fields. */
+  blindCiphertext?: string;
 }
 
 export interface PseudonymisedRecord {
@@ -33,6 +35,8 @@ export interface PseudonymisedRecord {
   uploadId: string;
   withdrawn: boolean;
   keyId: string;
+  /** Blind mode: the reshuffled ciphertext (base64url); linkagePseudonym is then empty. */
+  reshuffledCiphertext?: string;
 }
 
 export type LinkageEventKind = "LINKED" | "UNLINKED" | "UPDATED";
