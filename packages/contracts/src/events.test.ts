@@ -15,10 +15,30 @@ describe("event codec", () => {
       uploadId: "u-1",
       withdrawn: false,
       keyId: "00112233445566ff",
+      reshuffledCiphertext: "",
     };
     expect(decodeEvent("PseudonymisedRecord", encodeEvent("PseudonymisedRecord", event))).toEqual(
       event,
     );
+  });
+
+  it("round-trips a blind-mode source record's ciphertext", () => {
+    const ciphertext = "A".repeat(86);
+    const record = {
+      agency: "alpha",
+      dataset: "persons",
+      sourceRecordId: "1",
+      version: 1,
+      scheme: "febrl-ssn",
+      sealedIdentifier: "",
+      variables: {},
+      uploadId: "u",
+      withdrawn: false,
+      blindCiphertext: ciphertext,
+    };
+    const decoded = decodeEvent("SourceRecord", encodeEvent("SourceRecord", record));
+    expect(decoded.blindCiphertext).toBe(ciphertext);
+    expect(decoded.batchSealed).toBeNull();
   });
 
   it("keeps enum kinds as names", () => {
