@@ -116,31 +116,13 @@ export async function linkRecords(
         record.keyId,
       ],
     );
-    const partners = await client.query<{
-      agency: string;
-      dataset: string;
-      source_record_id: string;
-    }>(
-      `SELECT agency, dataset, source_record_id FROM linker.records
-       WHERE cluster_id = $1 AND NOT withdrawn AND NOT (agency = $2 AND dataset = $3)`,
-      [clusterId, record.agency, record.dataset],
+    await decideWithPartners(
+      client,
+      record,
+      clusterId,
+      { method: "exact", score: 1, outcome: "link" },
+      outcome,
     );
-    for (const p of partners.rows) {
-      const [left, right] = [
-        ref(record),
-        ref({ agency: p.agency, dataset: p.dataset, sourceRecordId: p.source_record_id }),
-      ].sort() as [string, string];
-      const decision: LinkDecision = {
-        left,
-        right,
-        clusterId,
-        method: "exact",
-        score: 1,
-        outcome: "link",
-      };
-      await storeDecision(client, decision);
-      outcome.decisions.push(decision);
-    }
     outcome.events.push({
       kind: before && !before.withdrawn ? "UPDATED" : "LINKED",
       agency: record.agency,
@@ -177,30 +159,13 @@ async function withdraw(
     ],
   );
   if (clusterId) {
-    const partners = await client.query<{
-      agency: string;
-      dataset: string;
-      source_record_id: string;
-    }>(
-      "SELECT agency, dataset, source_record_id FROM linker.records WHERE cluster_id = $1 AND NOT withdrawn AND NOT (agency = $2 AND dataset = $3)",
-      [clusterId, record.agency, record.dataset],
+    await decideWithPartners(
+      client,
+      record,
+      clusterId,
+      { method: "withdrawal", score: 0, outcome: "unlink" },
+      outcome,
     );
-    for (const p of partners.rows) {
-      const [left, right] = [
-        ref(record),
-        ref({ agency: p.agency, dataset: p.dataset, sourceRecordId: p.source_record_id }),
-      ].sort() as [string, string];
-      const decision: LinkDecision = {
-        left,
-        right,
-        clusterId,
-        method: "withdrawal",
-        score: 0,
-        outcome: "unlink",
-      };
-      await storeDecision(client, decision);
-      outcome.decisions.push(decision);
-    }
   }
   outcome.events.push({
     kind: "UNLINKED",
@@ -214,6 +179,39 @@ async function withdraw(
     method: "withdrawal",
     score: 0,
   });
+}
+
+/**
+ * Records one decision between `record` and every current member of `clusterId`
+ * from another dataset (pairs named in sorted order, so each is stored once).
+ */
+async function decideWithPartners(
+  client: PoolClient,
+  record: PseudonymisedRecord,
+  clusterId: string,
+  how: Pick<LinkDecision, "method" | "score" | "outcome">,
+  outcome: LinkOutcome,
+): Promise<void> {
+  const partners = await client.query<{
+    agency: string;
+    dataset: string;
+    source_record_id: string;
+  }>(
+    `SELECT agency, dataset, source_record_id FROM linker.records
+     WHERE cluster_id = $1 AND NOT withdrawn AND NOT (agency = $2 AND dataset = $3)`,
+    [clusterId, record.agency, record.dataset],
+  );
+  for (const p of partners.rows) {
+    const partner = ref({
+      agency: p.agency,
+      dataset: p.dataset,
+      sourceRecordId: p.source_record_id,
+    });
+    const [left, right] = [ref(record), partner].sort() as [string, string];
+    const decision: LinkDecision = { left, right, clusterId, ...how };
+    await storeDecision(client, decision);
+    outcome.decisions.push(decision);
+  }
 }
 
 async function storeDecision(client: PoolClient, d: LinkDecision): Promise<void> {
