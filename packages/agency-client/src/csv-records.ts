@@ -1,12 +1,19 @@
 /**
  * Streams one CSV upload (RFC 4180, UTF-8, optional BOM) through the dataset
  * contract: each record is either accepted (identifier validated, canonicalised and
- * sealed to the pseudonymiser, then published) or refused with its line, field and
+ * sealed to the pseudonymiser — or, for a blind-mode contract, ElGamal-encrypted to the
+ * linker in one call per batch — then published) or refused with its line, field and
  * reason code. Records are published in batches; a batch is counted as accepted
  * only once Kafka acknowledged it.
  */
 import type { Readable } from "node:stream";
-import { checkVariable, type DatasetContract, encodeEvent } from "@kruispunt/contracts";
+import { blindReady, encryptIdentifiers } from "@kruispunt/blind";
+import {
+  checkVariable,
+  type DatasetContract,
+  encodeEvent,
+  type SourceRecord,
+} from "@kruispunt/contracts";
 import { BatchSealer } from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
 import { parse } from "csv-parse";
@@ -36,6 +43,11 @@ export interface UploadInput {
   contract: DatasetContract;
   body: Readable;
   sealPublicKey: Uint8Array;
+  /**
+   * The linker's ElGamal public key (32-byte ristretto255 element): required when the
+   * contract's mode is "blind", where identifiers are encrypted to it instead of sealed.
+   */
+  elgamalPublicKey?: Uint8Array;
   publish: (messages: { key: string; value: Uint8Array }[]) => Promise<void>;
   batchSize?: number;
 }
@@ -77,14 +89,34 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
     refusals: [],
   };
   const batchSize = input.batchSize ?? 500;
+  const blind = contract.mode === "blind";
+  if (blind) {
+    if (!input.elgamalPublicKey)
+      throw new Error("a blind-mode dataset needs the linker's ElGamal public key");
+    await blindReady();
+  }
   // One batch key per Kafka batch (see packages/crypto batch-seal.ts for why).
   const sealer = new BatchSealer(input.sealPublicKey, batchSize);
-  let batch: { key: string; value: Uint8Array }[] = [];
+  // Blind mode keeps the canonical identifiers of one batch to encrypt them in one call.
+  let batch: { key: string; record: SourceRecord; canonical: string }[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await input.publish(batch);
-    verdict.accepted += batch.length;
+    const ciphertexts = blind
+      ? encryptIdentifiers(
+          input.elgamalPublicKey as Uint8Array,
+          batch.map((b) => ({ scheme: b.record.scheme, canonical: b.canonical })),
+        )
+      : [];
+    const messages = batch.map((b, i) => {
+      const ciphertext = ciphertexts[i];
+      const record = ciphertext
+        ? { ...b.record, blindCiphertext: Buffer.from(ciphertext).toString("base64url") }
+        : b.record;
+      return { key: b.key, value: encodeEvent("SourceRecord", record) };
+    });
     batch = [];
+    await input.publish(messages);
+    verdict.accepted += messages.length;
   };
   const refuse = (r: Refusal) => {
     verdict.refused += 1;
@@ -156,23 +188,23 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
         refuse(bad);
         continue;
       }
+      const key = `${input.agency}/${input.dataset}/${sourceRecordId}`;
       batch.push({
-        key: `${input.agency}/${input.dataset}/${sourceRecordId}`,
-        value: encodeEvent("SourceRecord", {
+        key,
+        // Blind mode: no sealed copy at all, so the pseudonymiser could not open one.
+        canonical: blind ? validation.canonical : "",
+        record: {
           agency: input.agency,
           dataset: input.dataset,
           sourceRecordId,
           version,
           scheme: scheme.name,
           sealedIdentifier: "",
-          batchSealed: sealer.seal(
-            validation.canonical,
-            `${input.agency}/${input.dataset}/${sourceRecordId}`,
-          ),
+          batchSealed: blind ? null : sealer.seal(validation.canonical, key),
           variables,
           uploadId: input.uploadId,
           withdrawn: false,
-        }),
+        },
       });
       if (batch.length >= batchSize) await flush();
     }

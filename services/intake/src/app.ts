@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { processUpload, UploadFormatError } from "@kruispunt/agency-client";
+import { blindReady, readLinkerElGamalPublicKey } from "@kruispunt/blind";
 import { TOPICS } from "@kruispunt/bus";
 import { contractSchema, type DatasetContract, datasetName } from "@kruispunt/contracts";
 import { cryptoReady } from "@kruispunt/crypto";
@@ -31,6 +32,7 @@ import type { FastifyInstance } from "fastify";
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
+  await blindReady();
   const sealPublicKey = Buffer.from(
     readFileSync(keyFiles(ctx.config.keysDir).pseudonymiserSealPublic, "utf8").trim(),
     "hex",
@@ -140,6 +142,10 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
               ? (request.body as Readable)
               : Readable.from([]),
           sealPublicKey,
+          // Blind-mode datasets encrypt to the linker (read per upload: a key created
+          // after start-up is picked up).
+          elgamalPublicKey:
+            contract.mode === "blind" ? readLinkerElGamalPublicKey(ctx.config.keysDir) : undefined,
           publish: (messages) => ctx.bus.publish(TOPICS.intake, messages),
         });
         await finish("complete", verdict);

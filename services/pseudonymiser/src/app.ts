@@ -2,6 +2,7 @@
  * Pseudonymiser: the only holder of the linkage key. It consumes records.intake,
  * publishes records.pseudonymised, and audits every batch it pseudonymised.
  */
+import { blindReady, readPseudonymiserBlindKeys } from "@kruispunt/blind";
 import { TOPICS } from "@kruispunt/bus";
 import { BatchOpener, cryptoReady } from "@kruispunt/crypto";
 import {
@@ -22,7 +23,10 @@ import { registerRoutes } from "./routes";
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
+  await blindReady();
   const keys = loadKeys(ctx.config.keysDir);
+  // Blind mode's reshuffle scalar k; null if the deployment has no blind keys.
+  const blind = readPseudonymiserBlindKeys(ctx.config.keysDir);
   const opener = new BatchOpener(keys.sealPublicKey, keys.sealSecretKey);
   const app = buildServiceApp({
     name: "pseudonymiser",
@@ -46,7 +50,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     topic: TOPICS.intake,
     handleBatch: async (messages) => {
       const timer = ctx.metrics.batchSeconds.startTimer({ topic: TOPICS.intake });
-      const outcome = pseudonymiseBatch(messages, keys, opener);
+      const outcome = pseudonymiseBatch(messages, keys, opener, blind);
       await ctx.bus.publish(TOPICS.pseudonymised, outcome.pseudonymised);
       await ctx.bus.publish(
         TOPICS.deadLetter,

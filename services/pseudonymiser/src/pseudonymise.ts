@@ -3,9 +3,16 @@
  * again under its scheme (the pseudonymiser trusts no one), replaces it by the
  * linkage pseudonym HMAC-SHA-256(linkage key, scheme ‖ 0x00 ‖ canonical identifier)
  * (moved forward through later key versions, see packages/crypto rotation.ts) and
- * forgets it. Records that cannot be processed go to the dead-letter topic
+ * forgets it. Blind-mode records (ciphertext instead of a sealed identifier) are only
+ * reshuffled with the scalar k, in one call per batch: the pseudonymiser sees neither
+ * the identifier nor the pseudonym. Records that cannot be processed go to the dead-letter topic
  * with a reason code, never with the identifier.
  */
+import {
+  BLIND_KEY_VERSION,
+  type PseudonymiserBlindKeys,
+  reshuffleCiphertexts,
+} from "@kruispunt/blind";
 import type { BusMessage } from "@kruispunt/bus";
 import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
 import {
@@ -43,18 +50,69 @@ export interface BatchOutcome {
   counts: Map<string, { pseudonymised: number; refused: number; withdrawn: number }>;
 }
 
-/** Pseudonymises one batch of records.intake messages. Pure apart from the keys. */
+/**
+ * Reshuffles the batch's blind ciphertexts (base64url c1 ‖ c2) in one call; by index, the
+ * reshuffled ciphertext (base64url) or null for one that is not two valid points. Only
+ * if the batch call refuses one are they redone one by one to find which.
+ */
+function reshuffleAll(
+  ciphertexts: Map<number, string>,
+  blind: PseudonymiserBlindKeys,
+): Map<number, string | null> {
+  const out = new Map<number, string | null>();
+  const indices = [...ciphertexts.keys()];
+  const bytes = indices.map(
+    (i) => new Uint8Array(Buffer.from(ciphertexts.get(i) ?? "", "base64url")),
+  );
+  const encode = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+  try {
+    reshuffleCiphertexts(blind.reshuffleScalar, bytes).forEach((r, j) =>
+      out.set(indices[j] as number, encode(r)),
+    );
+  } catch {
+    indices.forEach((i, j) => {
+      try {
+        out.set(
+          i,
+          encode(
+            reshuffleCiphertexts(blind.reshuffleScalar, [bytes[j] as Uint8Array])[0] as Uint8Array,
+          ),
+        );
+      } catch {
+        out.set(i, null);
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Pseudonymises one batch of records.intake messages. Pure apart from the keys.
+ * `blind` is the reshuffle key; without it blind-mode records are refused
+ * (`KRP_ERR_BLIND_KEYS_MISSING`).
+ */
 export function pseudonymiseBatch(
   messages: BusMessage[],
   keys: PseudonymiserKeys,
   opener: BatchOpener,
+  blind: PseudonymiserBlindKeys | null = null,
 ): BatchOutcome {
   const outcome: BatchOutcome = { pseudonymised: [], deadLetters: [], counts: new Map() };
-  for (const message of messages) {
-    let record: ReturnType<typeof decodeEvent<"SourceRecord">>;
+  const decoded = messages.map((message) => {
     try {
-      record = decodeEvent("SourceRecord", message.value);
+      return decodeEvent("SourceRecord", message.value);
     } catch {
+      return null;
+    }
+  });
+  const blindInputs = new Map<number, string>();
+  decoded.forEach((r, i) => {
+    if (r && !r.withdrawn && r.blindCiphertext) blindInputs.set(i, r.blindCiphertext);
+  });
+  const reshuffled = blind && blindInputs.size > 0 ? reshuffleAll(blindInputs, blind) : new Map();
+  for (const [index, message] of messages.entries()) {
+    const record = decoded[index];
+    if (!record) {
       outcome.deadLetters.push({
         agency: "",
         dataset: "",
@@ -84,6 +142,36 @@ export function pseudonymiseBatch(
     let pseudonym = "";
     if (record.withdrawn) {
       counts.withdrawn += 1;
+    } else if (record.blindCiphertext) {
+      if (!blind) {
+        refuse("KRP_ERR_BLIND_KEYS_MISSING");
+        continue;
+      }
+      const shuffled = reshuffled.get(index);
+      if (!shuffled) {
+        refuse("KRP_ERR_BLIND_INVALID_CIPHERTEXT");
+        continue;
+      }
+      counts.pseudonymised += 1;
+      outcome.pseudonymised.push({
+        // No pseudonym exists here: key by record, the linker re-partitions nothing.
+        key: `${record.agency}/${record.dataset}/${record.sourceRecordId}`,
+        value: encodeEvent("PseudonymisedRecord", {
+          agency: record.agency,
+          dataset: record.dataset,
+          sourceRecordId: record.sourceRecordId,
+          version: record.version,
+          linkagePseudonym: "",
+          keyVersion: BLIND_KEY_VERSION,
+          keyringFingerprint: keys.keyringFingerprint,
+          variables: record.variables,
+          uploadId: record.uploadId,
+          withdrawn: false,
+          keyId: blind.reshuffleKeyId,
+          reshuffledCiphertext: shuffled,
+        }),
+      });
+      continue;
     } else {
       let canonical: string;
       try {
