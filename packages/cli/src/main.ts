@@ -19,7 +19,7 @@ import { failOnExit, startServices } from "./supervisor";
 
 const HELP = `kruispunt <command> [options]
 
-  demo [--limit-pairs N] [--out DIR] [--keep-running]
+  demo [--limit-pairs N] [--out DIR] [--keep-running] [--blind]
                        the main job: FEBRL 4 from agencies alpha and beta, pseudonymised,
                        linked over Kafka, released as an extract (out/demo/)
   up                   run the five services until Ctrl-C (keys and database prepared)
@@ -40,6 +40,7 @@ const HELP = `kruispunt <command> [options]
   audit verify [--from-seq N] [--to-seq N]
   audit query [--action A] [--actor X] [--object PREFIX] [--from ISO] [--to ISO] [--limit N]
   audit export --format ndjson|csv [filters as for query]
+  audit linkage-log --linkage-pseudonym LP | --project P --project-pseudonym PP
 
 Environment: KAFKA_BROKERS (unset: demo starts local Kafka on 127.0.0.1:9092),
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/kruispunt),
@@ -56,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
           "limit-pairs": { type: "string" },
           out: { type: "string" },
           "keep-running": { type: "boolean" },
+          blind: { type: "boolean" },
         },
       });
       const summary = await demo({
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
         outDir: values.out ?? join(REPO_ROOT, "out", "demo"),
         limitPairs: values["limit-pairs"] ? Number(values["limit-pairs"]) : undefined,
         keepRunning: values["keep-running"] ?? false,
+        mode: values.blind ? "blind" : "keyed",
       });
       return summary.audit.verified && summary.linkage.truth.fp === 0 ? 0 : 1;
     }
