@@ -4,13 +4,15 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { readOrCreateJwtSecret } from "@kruispunt/auth";
+import { blindReady, ensureBlindKeys } from "@kruispunt/blind";
 import { cryptoReady, generateKeyring, publicKeyOf, writeKeyring } from "@kruispunt/crypto";
 import { keyFiles } from "@kruispunt/service-kit";
 
 /**
  * Creates whatever is missing in `keysDir` (mode 0700): pseudonymiser keyring
  * (linkage key + seal key pair), release keyring (release master key), audit
- * keyring (Ed25519 signing key), public-key files and jwt.secret. Never replaces
+ * keyring (Ed25519 signing key), public-key files, jwt.secret, and the blind mode's
+ * keys (pseudonymiser.blind.json, linker.blind.json, linker.elgamal.pub). Never replaces
  * an existing key. Returns the files it created.
  */
 export async function initKeys(keysDir: string): Promise<string[]> {
@@ -45,5 +47,7 @@ export async function initKeys(keysDir: string): Promise<string[]> {
     );
   });
   ensure(files.jwtSecret, () => readOrCreateJwtSecret(files.jwtSecret));
+  await blindReady();
+  created.push(...ensureBlindKeys(keysDir));
   return created;
 }

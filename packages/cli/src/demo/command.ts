@@ -17,6 +17,8 @@ export interface DemoOptions {
   outDir: string;
   limitPairs?: number;
   keepRunning: boolean;
+  /** Dataset mode both agencies register: "blind" with `--blind` (default "keyed"). */
+  mode?: "keyed" | "blind";
 }
 
 /** Runs the demo; resolves with the summary (also written to `<outDir>/summary.json`). */
@@ -56,6 +58,7 @@ export async function demo(
         kafkaBrokers: config.kafkaBrokers,
         kafkaNamespace: config.kafkaNamespace,
         limitPairs: options.limitPairs,
+        mode: options.mode,
         say,
       }),
       crashed,

@@ -21,6 +21,8 @@ export interface MainJobOptions {
   /** Only persons N < limitPairs (for quick end-to-end runs). */
   limitPairs?: number;
   k?: number;
+  /** Dataset mode both agencies register (default "keyed"; "blind": issue 10). */
+  mode?: "keyed" | "blind";
   say: (line: string) => void;
 }
 
@@ -56,8 +58,9 @@ const committee = { sub: "committee-demo", role: "committee" as const };
 const auditor = { sub: "auditor-demo", role: "auditor" as const };
 
 /** The contract both agencies register for FEBRL's columns. */
-function febrlContract() {
+function febrlContract(mode: "keyed" | "blind") {
   return {
+    mode,
     identifier: { field: "soc_sec_id", scheme: "febrl-ssn" },
     sourceRecordId: "record_id",
     // Never forwarded raw: kept for probabilistic linkage (CLK encodings, issue 5).
@@ -99,7 +102,13 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
   // 1. Agencies register their dataset and upload it.
   const agencies: Summary["agencies"] = {};
   for (const [name, sub] of Object.entries(subs)) {
-    await client.request("intake", "PUT", "/v1/datasets/persons", agency(name), febrlContract());
+    await client.request(
+      "intake",
+      "PUT",
+      "/v1/datasets/persons",
+      agency(name),
+      febrlContract(options.mode ?? "keyed"),
+    );
     const verdict = await client.request<Verdict>(
       "intake",
       "POST",
