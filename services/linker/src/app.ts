@@ -2,6 +2,7 @@
  * Linker: consumes records.pseudonymised, links records into person clusters in its
  * PostgreSQL linkage store, publishes linkage.events and audits every decision.
  */
+import { blindReady, readLinkerBlindKeys } from "@kruispunt/blind";
 import { TOPICS } from "@kruispunt/bus";
 import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
 import {
@@ -13,6 +14,7 @@ import {
 } from "@kruispunt/service-kit";
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
+import { unblindRecords } from "./blind";
 import { linkRecords } from "./exact-linkage";
 import { httpRekeyer } from "./rekey-client";
 
@@ -24,8 +26,13 @@ const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
  * - `GET /v1/links?left=AGENCY/DATASET&right=AGENCY/DATASET` → `{pairs: [{left, right, clusterId}]}`:
  *   source record ids of the records currently linked across the two datasets (the
  *   agencies' own record ids, never identifiers). 400 if a dataset reference is malformed.
+ * - `GET /v1/keys` (agency, auditor, service) → `{elgamalPublicKey}`: the hex ristretto255
+ *   public key agencies encrypt blind-mode identifiers to (null without blind keys).
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
+  await blindReady();
+  // Blind mode: ElGamal secret x and the linker's own linkage key (null if not set up).
+  const blind = readLinkerBlindKeys(ctx.config.keysDir);
   const app = buildServiceApp({
     name: "linker",
     logger: ctx.logger,
@@ -69,13 +76,36 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     return { pairs: rows };
   });
 
+  app.get("/v1/keys", { preHandler: app.authorize("agency", "auditor", "service") }, async () => ({
+    elgamalPublicKey: blind ? Buffer.from(blind.elgamalPublicKey).toString("hex") : null,
+  }));
+
   const rekey = httpRekeyer(ctx.config.serviceUrls.pseudonymiser, ctx.jwtSecret);
   await ctx.bus.consume({
     groupId: "linker",
     topic: TOPICS.pseudonymised,
     handleBatch: async (messages) => {
       const timer = ctx.metrics.batchSeconds.startTimer({ topic: TOPICS.pseudonymised });
-      const records = messages.map((m) => decodeEvent("PseudonymisedRecord", m.value));
+      const unblinded = unblindRecords(
+        messages.map((m) => decodeEvent("PseudonymisedRecord", m.value)),
+        blind,
+      );
+      const records = unblinded.records;
+      if (unblinded.refused.length > 0) {
+        ctx.logger.warn(
+          { records: unblinded.refused.length },
+          "blind-mode records that could not be decrypted were not linked",
+        );
+        await ctx.audit.record({
+          eventId: derivedEventId("link.refused", ...unblinded.refused.slice(0, 1), "blind"),
+          actor: "linker",
+          role: "service",
+          action: "link.refused",
+          object: unblinded.refused.slice(0, 20).join(" "),
+          counts: { records: unblinded.refused.length },
+          details: { reason: "KRP_ERR_BLIND_DECRYPT" },
+        });
+      }
       const outcome = await inTransaction(ctx.pool, (client) =>
         linkRecords(client, records, rekey),
       );

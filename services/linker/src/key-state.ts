@@ -57,6 +57,12 @@ export async function alignKeys(
     await saveKeyState(client, first);
     return { state: first, record, rekeyed: 0 };
   }
+  // Blind-mode ids ("blind-…") never go through the pseudonymiser's rekey: it must not
+  // see blind pseudonyms, and blind keys do not rotate. They compare only when equal.
+  if (record.keyId.startsWith("blind-") || state.keyId.startsWith("blind-")) {
+    const same = record.keyVersion === state.keyVersion && record.keyId === state.keyId;
+    return { state, record: same ? record : null, rekeyed: 0 };
+  }
   let rekeyed = 0;
   if (record.keyVersion > state.keyVersion) {
     const next = await rekeyStore(client, state, rekey, {
