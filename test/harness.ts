@@ -35,12 +35,14 @@ export interface Harness {
 
 /**
  * `name` picks the database (kruispunt_<name>), `.data/<name>`, `out/<name>` and the
- * Kafka namespace; `portOffset` moves the services off the demo's ports.
+ * Kafka namespace; `portOffset` moves the services off the demo's ports; `mode` is the
+ * dataset mode both agencies register (default "keyed").
  */
 export async function startHarness(
   name: string,
   portOffset: number,
   limitPairs?: number,
+  mode: "keyed" | "blind" = "keyed",
 ): Promise<Harness> {
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/kruispunt_${name}`;
   const dataDir = join(REPO_ROOT, ".data", name);
@@ -80,6 +82,7 @@ export async function startHarness(
       kafkaBrokers: KAFKA_BROKERS,
       kafkaNamespace: namespace,
       limitPairs,
+      mode,
       say: () => {},
     });
     return { name, client, pool, summary, dataDir, outDir, urls, services, namespace, stop };
