@@ -4,6 +4,8 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { Bus } from "@kruispunt/bus";
+import { createLogger } from "@kruispunt/observability";
 import type { Pool } from "@kruispunt/store";
 
 export interface Hit {
@@ -60,4 +62,27 @@ export async function scanDatabase(
       hits.push(...findIdentifiers(r.j, identifiers, `${t.table_schema}.${t.table_name}`));
   }
   return hits;
+}
+
+/**
+ * The directories holding the segment files of the topics whose names start with
+ * `namespace`, asked from the broker itself (`log.dirs`), so the scan also works
+ * when the tests reuse a broker this checkout did not start.
+ */
+export async function kafkaTopicDirs(brokers: string[], namespace: string): Promise<string[]> {
+  const bus = await Bus.connect({
+    brokers,
+    clientId: "privacy-scan",
+    logger: createLogger("privacy-scan", "warn"),
+  });
+  try {
+    const roots = await bus.brokerLogDirs();
+    return roots.flatMap((root) =>
+      readdirSync(root)
+        .filter((d) => d.startsWith(namespace))
+        .map((d) => join(root, d)),
+    );
+  } finally {
+    await bus.close();
+  }
 }

@@ -4,7 +4,14 @@
  * replicas; consumers commit an offset only after the handler finished its batch,
  * so a crash redelivers rather than loses (handlers must be idempotent).
  */
-import { type Admin, type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import kafkajs, {
+  type Admin,
+  type Consumer,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
 import type { Logger } from "pino";
 import { TOPIC_SPECS, type TopicName, type TopicSpec } from "./topics";
 
@@ -172,6 +179,26 @@ export class Bus {
       lag += at < 0 ? end - Number(p.low) : end - at;
     }
     return lag;
+  }
+
+  /**
+   * The log directories of every broker (their `log.dirs` setting), e.g. for a test
+   * that scans Kafka's segment files on this machine.
+   */
+  async brokerLogDirs(): Promise<string[]> {
+    const { brokers } = await this.admin.describeCluster();
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: brokers.map((b) => ({
+        // Not a named export Node can see in the CommonJS module: read it off the default.
+        type: kafkajs.ConfigResourceTypes.BROKER,
+        name: String(b.nodeId),
+        configNames: ["log.dirs"],
+      })),
+    });
+    return resources.flatMap((r) =>
+      r.configEntries.flatMap((e) => (e.configValue ?? "").split(",").filter(Boolean)),
+    );
   }
 
   /** Disconnects consumers first (so their offsets are committed), then producer and admin. */

@@ -12,9 +12,19 @@ export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kruispun
 
 const migrationsDir = fileURLToPath(new URL("../migrations", import.meta.url));
 
-/** A pool on `url` (max `size` connections). */
-export function createPool(url: string, size = 5): pg.Pool {
-  return new pg.Pool({ connectionString: url, max: size });
+/**
+ * A pool on `url` (max `size` connections). An idle connection that the server
+ * closes (restart, administrator command) is dropped from the pool and reported to
+ * `onIdleError` instead of crashing the process; the next query reconnects.
+ */
+export function createPool(
+  url: string,
+  size = 5,
+  onIdleError: (error: Error) => void = () => {},
+): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: size });
+  pool.on("error", onIdleError);
+  return pool;
 }
 
 /**
