@@ -2,7 +2,8 @@
  * `kruispunt agency publish`: an agency that produces straight to Kafka instead of
  * uploading over HTTPS. Identifiers are validated and sealed on the agency's side
  * (crypto_box_seal to the pseudonymiser's public key, fetched from its /v1/keys),
- * so the raw identifier never reaches Kafka; verdicts are local.
+ * so the raw identifier never reaches Kafka; verdicts are local. For a blind-mode
+ * dataset they are ElGamal-encrypted to the linker's public key (its /v1/keys) instead.
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -45,6 +46,18 @@ export async function publishCsv(options: PublishOptions): Promise<UploadVerdict
     "/v1/keys",
     as,
   );
+  const parsed = contractSchema.parse(contract);
+  let elgamalPublicKey: Uint8Array | undefined;
+  if (parsed.mode === "blind") {
+    const keys = await options.client.request<{ elgamalPublicKey: string | null }>(
+      "linker",
+      "GET",
+      "/v1/keys",
+      as,
+    );
+    if (!keys.elgamalPublicKey) throw new Error("the linker has no blind-mode key (keys init)");
+    elgamalPublicKey = Buffer.from(keys.elgamalPublicKey, "hex");
+  }
   const bus = await Bus.connect({
     brokers: options.kafkaBrokers,
     clientId: `kruispunt-agency-${options.agency}`,
@@ -56,9 +69,10 @@ export async function publishCsv(options: PublishOptions): Promise<UploadVerdict
       agency: options.agency,
       dataset: options.dataset,
       uploadId: randomUUID(),
-      contract: contractSchema.parse(contract),
+      contract: parsed,
       body: options.body,
       sealPublicKey: Buffer.from(sealPublicKey, "hex"),
+      elgamalPublicKey,
       publish: (messages) => bus.publish(TOPICS.intake, messages),
     });
   } finally {
