@@ -21,12 +21,26 @@ export interface DemoOptions {
   mode?: "keyed" | "blind";
 }
 
+/** Where `demo --blind` keeps its state unless DATABASE_URL says otherwise. */
+export const BLIND_DEMO_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kruispunt_blind";
+
 /** Runs the demo; resolves with the summary (also written to `<outDir>/summary.json`). */
 export async function demo(
   options: DemoOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Summary> {
   const say = (line: string) => console.log(`• ${line}`);
+  if (options.mode === "blind" && !env.DATABASE_URL) {
+    // One linker store links one mode (blind and keyed pseudonyms never compare), so the
+    // blind demo keeps its own database and topics beside the keyed demo's.
+    execFileSync("bash", [join(REPO_ROOT, "deploy", "postgres.sh")], { stdio: "inherit" });
+    env = {
+      ...env,
+      DATABASE_URL: BLIND_DEMO_DATABASE_URL,
+      KAFKA_NAMESPACE: env.KAFKA_NAMESPACE || "blind.",
+    };
+    say(`blind mode: database ${BLIND_DEMO_DATABASE_URL}, Kafka namespace ${env.KAFKA_NAMESPACE}`);
+  }
   const config = loadConfig("intake", env); // shared settings: brokers, database, data dir
   if (!env.KAFKA_BROKERS) {
     say("KAFKA_BROKERS is unset: starting local Kafka 3.9 (deploy/kafka.sh)");
