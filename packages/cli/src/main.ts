@@ -28,7 +28,8 @@ const HELP = `kruispunt <command> [options]
   keys generate --out FILE         a new keyring (linkage + release keys), mode 0600
   keys import --link-key-hex HEX [--release-key-hex HEX] --out FILE
   keys rotate [--keyring FILE]     add linkage key version n+1 (default: the pseudonymiser's)
-  agency register --as A --dataset D --contract F.json    register a dataset contract (HTTPS)
+  agency register --as A --dataset D --contract F.json [--blind]
+                       register a dataset contract (HTTPS); --blind: blind mode
   agency upload --as A --dataset D --file F.csv          upload a CSV, print per-record verdicts
   agency publish --as A --dataset D --file F.csv
                        produce a CSV straight to Kafka, identifiers sealed on the agency side

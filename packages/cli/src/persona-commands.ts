@@ -19,12 +19,14 @@ const options = {
   reference: { type: "string" },
   extract: { type: "string" },
   out: { type: "string" },
+  blind: { type: "boolean" },
 } as const;
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 /**
- * `agency register --as A --dataset D --contract FILE.json` (PUT the dataset contract) and
+ * `agency register --as A --dataset D --contract FILE.json [--blind]` (PUT the dataset
+ * contract; `--blind` sets its mode to "blind": identifiers encrypted to the linker) and
  * `agency upload --as A --dataset D --file F.csv` (stream the CSV; prints the verdict:
  * counts and one refusal per refused record). Returns the exit code: 1 if any record was refused.
  */
@@ -37,13 +39,10 @@ export async function agencyHttpCommand(
   const as = { sub: String(values.as ?? ""), role: "agency" as const };
   if (sub === "register" && values.as && values.dataset && values.contract) {
     print(
-      await client.request(
-        "intake",
-        "PUT",
-        `/v1/datasets/${values.dataset}`,
-        as,
-        JSON.parse(readFileSync(String(values.contract), "utf8")),
-      ),
+      await client.request("intake", "PUT", `/v1/datasets/${values.dataset}`, as, {
+        ...JSON.parse(readFileSync(String(values.contract), "utf8")),
+        ...(values.blind ? { mode: "blind" } : {}),
+      }),
     );
     return 0;
   }
