@@ -16,7 +16,7 @@
  * `--reuse` keeps a kruispunt_bench that already holds a chain of the largest size.
  */
 
-import { readEntries } from "@kruispunt/audit";
+import { insertEntries, readEntries } from "@kruispunt/audit";
 import {
   appendToChain,
   type ChainEntry,
@@ -49,29 +49,7 @@ async function generate(pool: Pool, n: number): Promise<{ seq: number; hash: str
       entries.push(entry);
       head = { seq: entry.seq, hash: entry.hash };
     }
-    const column = <K extends keyof ChainEntry>(key: K) => entries.map((e) => e[key]);
-    await pool.query(
-      `INSERT INTO audit.entries (seq, event_id, occurred_at, service, actor, role, action, object, reference, counts, details, prev_hash, hash)
-       SELECT s, i, o, sv, a, r, ac, ob, rf, c::jsonb, d::jsonb, p, h
-       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                   $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-         AS e(s, i, o, sv, a, r, ac, ob, rf, c, d, p, h)`,
-      [
-        column("seq"),
-        column("eventId"),
-        column("occurredAt"),
-        column("service"),
-        column("actor"),
-        column("role"),
-        column("action"),
-        column("object"),
-        column("reference"),
-        entries.map((e) => JSON.stringify(e.counts)),
-        entries.map((e) => JSON.stringify(e.details)),
-        column("prevHash"),
-        column("hash"),
-      ],
-    );
+    await insertEntries(pool, entries);
   }
   if (head === null) throw new Error("nothing generated");
   return head;

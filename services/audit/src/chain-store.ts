@@ -70,6 +70,18 @@ export async function appendEvents(client: PoolClient, events: AuditEvent[]): Pr
     head = { seq: entry.seq, hash: entry.hash };
   }
   if (entries.length === 0) return 0;
+  await insertEntries(client, entries);
+  return entries.length;
+}
+
+/**
+ * Stores already-chained entries with one multi-row INSERT (unnest of column
+ * arrays). Used by appendEvents and by the benchmarks that build large chains.
+ */
+export async function insertEntries(
+  client: Pick<PoolClient, "query">,
+  entries: ChainEntry[],
+): Promise<void> {
   const column = <K extends keyof ChainEntry>(key: K) => entries.map((e) => e[key]);
   await client.query(
     `INSERT INTO audit.entries (seq, event_id, occurred_at, service, actor, role, action, object, reference, counts, details, prev_hash, hash)
@@ -93,7 +105,6 @@ export async function appendEvents(client: PoolClient, events: AuditEvent[]): Pr
       column("hash"),
     ],
   );
-  return entries.length;
 }
 
 interface EntryRow {

@@ -7,6 +7,7 @@ export { buildApp } from "./app";
 export {
   appendEvents,
   checkpointHead,
+  insertEntries,
   readCheckpoints,
   readEntries,
   rowToEntry,
