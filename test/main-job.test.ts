@@ -265,3 +265,42 @@ describe("an agency producing straight to Kafka (identifiers sealed on the agenc
     expect(pairs.every((p) => p.left === p.right)).toBe(true);
   });
 });
+
+describe("release authorisation", () => {
+  const project = () => summary.extract.project;
+  const status = (p: Promise<unknown>) =>
+    p.then(
+      () => 200,
+      (e: unknown) => (e as ApiError).status,
+    );
+
+  it("lets nobody decide on a project they filed (separation of duties)", async () => {
+    const self = { sub: "researcher-demo", role: "committee" as const };
+    expect(
+      await status(
+        harness.client.request("release", "POST", `/v1/projects/${project()}/decision`, self, {
+          decision: "withdraw",
+          reference: "x",
+        }),
+      ),
+    ).toBe(403);
+  });
+
+  it("refuses another researcher and a second approval", async () => {
+    const eve = { sub: "eve", role: "researcher" as const };
+    expect(
+      await status(
+        harness.client.request("release", "POST", `/v1/projects/${project()}/extracts`, eve),
+      ),
+    ).toBe(403);
+    const committee = { sub: "committee-2", role: "committee" as const };
+    expect(
+      await status(
+        harness.client.request("release", "POST", `/v1/projects/${project()}/decision`, committee, {
+          decision: "approve",
+          reference: "again",
+        }),
+      ),
+    ).toBe(409);
+  });
+});

@@ -63,12 +63,15 @@ async function main(argv: string[]): Promise<number> {
       });
       const summary = await demo({
         febrlDir: join(REPO_ROOT, "..", "shared", "data", "febrl4"),
-        outDir: values.out ?? join(REPO_ROOT, "out", "demo"),
+        outDir: values.out ?? join(REPO_ROOT, "out", values.blind ? "demo-blind" : "demo"),
         limitPairs: values["limit-pairs"] ? Number(values["limit-pairs"]) : undefined,
         keepRunning: values["keep-running"] ?? false,
         mode: values.blind ? "blind" : "keyed",
       });
-      return summary.audit.verified && summary.linkage.truth.fp === 0 ? 0 : 1;
+      const ok = summary.audit.verified && summary.linkage.truth.fp === 0;
+      // --keep-running: stay alive (exiting would stop the services) until Ctrl-C.
+      if (values["keep-running"] && ok) await new Promise(() => {});
+      return ok ? 0 : 1;
     }
     case "up": {
       await prepareDatabase(config.databaseUrl);

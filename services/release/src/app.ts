@@ -132,6 +132,13 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           "decision: approve|reject|withdraw with a reference",
         );
       const { decision, reference } = parsed.data;
+      // Separation of duties: nobody decides on a project they filed.
+      if (project.researcher === request.user.sub) {
+        throw new KrpError(
+          "KRP_ERR_FORBIDDEN",
+          "the researcher who filed a project may not decide on it",
+        );
+      }
       const allowed: Record<string, string[]> = {
         approve: ["submitted"],
         reject: ["submitted"],

@@ -135,11 +135,12 @@ export async function buildExtract(options: {
       })),
     ],
     linkage: {
-      method: "exact: equal linkage pseudonyms of the national identifier (HMAC-SHA-256, issue 3)",
+      method:
+        "exact: equal linkage pseudonyms of the national identifier (keyed hash, or blind-mode ElGamal then keyed hash)",
       coverage: `persons with a linked record in each of ${cohort.join(", ")}; a person whose identifier differs between agencies (e.g. a typo) is not linked, so not in this cohort`,
     },
     disclosureControl: {
-      rule: `k-anonymity with k=${spec.k} over the quasi-identifiers (the threshold of 10 follows ONS and ABS output checking)`,
+      rule: `k-anonymity with k=${spec.k} over the quasi-identifiers: no released combination of their values describes fewer than ${spec.k} persons (ONS and ABS output checking use a threshold of 10)`,
       maxSuppressedShare: spec.maxSuppressedShare,
       report,
     },

@@ -82,6 +82,7 @@ export async function demo(
   } finally {
     if (options.keepRunning) {
       say("services keep running (--keep-running); stop them with Ctrl-C");
+      process.once("SIGINT", () => void running.stop().then(() => process.exit(0)));
     } else {
       await running.stop();
       if (!env.KAFKA_BROKERS)
