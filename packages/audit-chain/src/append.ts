@@ -1,5 +1,5 @@
 /** Building the next chain entry from the current head. */
-import { entryHash, GENESIS_HASH, isSha256Hex } from "./hash";
+import { entryHash, eventFields, GENESIS_HASH, isSha256Hex } from "./hash";
 import type { AuditEvent, ChainEntry } from "./types";
 
 /**
@@ -25,17 +25,12 @@ export function appendToChain(
   }
   const seq = head === null ? 1 : head.seq + 1;
   const prevHash = head === null ? GENESIS_HASH : head.hash;
+  // Copies, so a later change to the caller's objects cannot alter a chained entry.
+  const picked = eventFields(e);
   const event: AuditEvent = {
-    eventId: e.eventId,
-    occurredAt: e.occurredAt,
-    service: e.service,
-    actor: e.actor,
-    role: e.role,
-    action: e.action,
-    object: e.object,
-    reference: e.reference,
-    counts: { ...e.counts },
-    details: { ...e.details },
+    ...picked,
+    counts: { ...picked.counts },
+    details: { ...picked.details },
   };
   return { ...event, seq, prevHash, hash: entryHash(prevHash, event, seq) };
 }

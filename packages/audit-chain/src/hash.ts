@@ -23,6 +23,26 @@ export function isSha256Hex(s: unknown): s is string {
 }
 
 /**
+ * Exactly the ten AuditEvent fields of `e`, taken by name, so a ChainEntry or a
+ * database row passed as `e` cannot carry prevHash, hash or anything else into what
+ * is hashed or chained.
+ */
+export function eventFields(e: AuditEvent): AuditEvent {
+  return {
+    eventId: e.eventId,
+    occurredAt: e.occurredAt,
+    service: e.service,
+    actor: e.actor,
+    role: e.role,
+    action: e.action,
+    object: e.object,
+    reference: e.reference,
+    counts: e.counts,
+    details: e.details,
+  };
+}
+
+/**
  * RFC 8785 (JCS) serialisation of `{seq, ...event}`.
  *
  * Only the ten AuditEvent fields are taken, by name: a ChainEntry or a database
@@ -36,20 +56,7 @@ export function canonicalEncoding(e: AuditEvent, seq: number): string {
   if (!Number.isSafeInteger(seq) || seq < 1) {
     throw new RangeError(`seq must be a positive integer, got ${seq}`);
   }
-  const content = {
-    seq,
-    eventId: e.eventId,
-    occurredAt: e.occurredAt,
-    service: e.service,
-    actor: e.actor,
-    role: e.role,
-    action: e.action,
-    object: e.object,
-    reference: e.reference,
-    counts: e.counts,
-    details: e.details,
-  };
-  return canonicalizeEx(content, { strictUndefined: true });
+  return canonicalizeEx({ seq, ...eventFields(e) }, { strictUndefined: true });
 }
 
 /**

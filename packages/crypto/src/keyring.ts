@@ -45,18 +45,9 @@ function newKey(purpose: KeyPurpose, createdAt: string): SymmetricKey | KeyPairK
     case "linkage":
     case "release":
       return { purpose, version: 1, key: s.randombytes_buf(SYMMETRIC_KEY_BYTES), createdAt };
-    case "seal": {
-      const pair = s.crypto_box_keypair();
-      return {
-        purpose,
-        version: 1,
-        publicKey: pair.publicKey,
-        secretKey: pair.privateKey,
-        createdAt,
-      };
-    }
+    case "seal":
     case "signing": {
-      const pair = s.crypto_sign_keypair();
+      const pair = purpose === "seal" ? s.crypto_box_keypair() : s.crypto_sign_keypair();
       return {
         purpose,
         version: 1,
