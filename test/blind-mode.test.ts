@@ -12,7 +12,7 @@ import { febrlSubmission, publishCsv, type Summary } from "@kruispunt/cli";
 import { REPO_ROOT } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
-import { findIdentifiers, scanFiles } from "./privacy-scan";
+import { findIdentifiers, kafkaTopicDirs, scanFiles } from "./privacy-scan";
 
 let harness: Harness;
 let summary: Summary;
@@ -58,16 +58,9 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-/** The run's own Kafka partition directories for `topic` (all topics if omitted). */
-function topicDirs(topic?: string): string[] {
-  const root = join(REPO_ROOT, ".data", "kafka", "kraft-logs");
-  return readdirSync(root)
-    .filter(
-      (d) =>
-        d.startsWith(harness.namespace) &&
-        (!topic || d.startsWith(`${harness.namespace}${topic}-`)),
-    )
-    .map((d) => join(root, d));
+/** The run's own Kafka partition directories for `topic` (all topics if omitted), from the broker's log.dirs. */
+function topicDirs(topic?: string): Promise<string[]> {
+  return kafkaTopicDirs(KAFKA_BROKERS, topic ? `${harness.namespace}${topic}-` : harness.namespace);
 }
 
 describe("blind mode on FEBRL 4 persons 0–499", () => {
@@ -118,11 +111,11 @@ describe("leak scan: the pseudonymiser sees neither identifiers nor pseudonyms",
     ),
   );
 
-  it("no raw soc_sec_id in the pseudonymiser's log or in any of the run's topics", () => {
+  it("no raw soc_sec_id in the pseudonymiser's log or in any of the run's topics", async () => {
     expect(identifiers.size).toBe(1000 - 459);
-    const dirs = topicDirs();
-    expect(topicDirs("records.intake").length).toBeGreaterThanOrEqual(1);
-    expect(topicDirs("records.pseudonymised").length).toBeGreaterThanOrEqual(1);
+    const dirs = await topicDirs();
+    expect((await topicDirs("records.intake")).length).toBeGreaterThanOrEqual(1);
+    expect((await topicDirs("records.pseudonymised")).length).toBeGreaterThanOrEqual(1);
     const log = join(harness.dataDir, "logs", "pseudonymiser.log");
     expect(findIdentifiers(readFileSync(log, "utf8"), identifiers, log)).toEqual([]);
     expect(scanFiles(dirs, identifiers)).toEqual([]);
@@ -145,16 +138,17 @@ describe("leak scan: the pseudonymiser sees neither identifiers nor pseudonyms",
     );
     const pseudonyms = rows.map((r) => r.p);
     expect(pseudonyms).toHaveLength(1000 - 459);
-    const texts = [...topicDirs("records.intake"), ...topicDirs("records.pseudonymised")].flatMap(
-      (dir) => readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString("latin1")),
-    );
+    const texts = [
+      ...(await topicDirs("records.intake")),
+      ...(await topicDirs("records.pseudonymised")),
+    ].flatMap((dir) => readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString("latin1")));
     texts.push(readFileSync(join(harness.dataDir, "logs", "pseudonymiser.log"), "utf8"));
     // Control: the pseudonymised topic does carry the records (as reshuffled ciphertexts).
     expect(texts.join("").length).toBeGreaterThan(100_000);
     const leaked = pseudonyms.filter((p) => texts.some((t) => t.includes(p)));
     expect(leaked).toEqual([]);
     // Control: the same search finds them downstream of the linker (linkage.events).
-    const downstream = topicDirs("linkage.events")
+    const downstream = (await topicDirs("linkage.events"))
       .flatMap((dir) => readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString("latin1")))
       .join("");
     expect(pseudonyms.filter((p) => downstream.includes(p))).toHaveLength(pseudonyms.length);
