@@ -22,7 +22,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AuditEvent, appendToChain, verifyChain } from "../packages/audit-chain/src/index";
 import { appendEvents, readEntries } from "../services/audit/src/chain-store";
 import { writerPool } from "../services/audit/src/pool";
-import { FEBRL_DIR, type Harness, startHarness } from "./harness";
+import { FEBRL_DIR, type Harness, slotted, startHarness } from "./harness";
 import { findIdentifiers } from "./privacy-scan";
 
 const run = promisify(execFile);
@@ -502,7 +502,7 @@ describe("tampering directly in PostgreSQL is detected", () => {
 });
 
 describe("appendEvents on its own database, under the writer role", () => {
-  const name = "kruispunt_e2e_audit_append";
+  const name = slotted("kruispunt_e2e_audit_append");
   const url = `postgres://postgres@127.0.0.1:5432/${name}`;
   let writer: Pool;
   const dropDatabase = async () => {

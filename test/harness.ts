@@ -20,6 +20,22 @@ import { createPool, type Pool } from "@kruispunt/store";
 export const FEBRL_DIR = join(REPO_ROOT, "..", "shared", "data", "febrl4");
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 
+/**
+ * KRUISPUNT_TEST_SLOT (0–9, default none) lets several checkouts run the same test
+ * files at once on one machine: a slot suffixes every database name and moves every
+ * port by slot × 100, so two runs never share a database, a port or a namespace.
+ */
+export const TEST_SLOT = process.env.KRUISPUNT_TEST_SLOT ?? "";
+if (TEST_SLOT !== "" && !/^[0-9]$/.test(TEST_SLOT)) {
+  throw new Error(`KRUISPUNT_TEST_SLOT must be one digit 0-9, got ${JSON.stringify(TEST_SLOT)}`);
+}
+/** The database (and data directory) name a test file uses for `name` in this slot. */
+export function slotted(name: string): string {
+  return TEST_SLOT === "" ? name : `${name}_s${TEST_SLOT}`;
+}
+/** Port offset for this slot added to a test file's own offset. */
+export const SLOT_PORT_OFFSET = TEST_SLOT === "" ? 0 : Number(TEST_SLOT) * 100;
+
 export interface Harness {
   name: string;
   client: KruispuntClient;
@@ -44,6 +60,8 @@ export async function startHarness(
   limitPairs?: number,
   mode: "keyed" | "blind" = "keyed",
 ): Promise<Harness> {
+  name = slotted(name);
+  portOffset += SLOT_PORT_OFFSET;
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/kruispunt_${name}`;
   const dataDir = join(REPO_ROOT, ".data", name);
   const outDir = join(REPO_ROOT, "out", name);
