@@ -22,7 +22,10 @@ export class ApiError extends Error {
 
 export interface ClientOptions {
   keysDir: string;
-  /** Base URLs by service; default http://127.0.0.1:<default port>. */
+  /**
+   * Base URLs by service; default KRUISPUNT_<SERVICE>_URL, else
+   * http://127.0.0.1:<default port + KRUISPUNT_PORT_OFFSET>.
+   */
   urls?: Partial<Record<ServiceName, string>>;
   env?: NodeJS.ProcessEnv;
 }
@@ -37,7 +40,7 @@ export class KruispuntClient {
         s,
         options.urls?.[s] ??
           env[`KRUISPUNT_${s.toUpperCase()}_URL`] ??
-          `http://127.0.0.1:${SERVICE_PORTS[s]}`,
+          `http://127.0.0.1:${SERVICE_PORTS[s] + Number(env.KRUISPUNT_PORT_OFFSET ?? 0)}`,
       ]),
     ) as Record<ServiceName, string>;
   }

@@ -45,7 +45,8 @@ const HELP = `kruispunt <command> [options]
 
 Environment: KAFKA_BROKERS (unset: demo starts local Kafka on 127.0.0.1:9092),
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/kruispunt),
-KRUISPUNT_DATA_DIR (default .data), KRUISPUNT_<SERVICE>_URL, KRUISPUNT_TOKEN.`;
+KRUISPUNT_DATA_DIR (default .data), KRUISPUNT_<SERVICE>_URL, KRUISPUNT_PORT_OFFSET
+(added to every default port), KRUISPUNT_TOKEN.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -29,13 +29,14 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
 
 /**
  * Spawns every service with `env` added to this process's environment, each on its
- * default port plus `portOffset` (so a test run can sit beside a running demo), and
+ * default port plus `portOffset` (default KRUISPUNT_PORT_OFFSET, else 0; so a test run
+ * or a second checkout can sit beside a running demo), and
  * tells each where the others listen (KRUISPUNT_<SERVICE>_URL).
  */
 export function startServices(
   dataDir: string,
   env: NodeJS.ProcessEnv,
-  portOffset = 0,
+  portOffset = Number(env.KRUISPUNT_PORT_OFFSET ?? process.env.KRUISPUNT_PORT_OFFSET ?? 0),
 ): RunningServices {
   const logs = join(dataDir, "logs");
   mkdirSync(logs, { recursive: true });
