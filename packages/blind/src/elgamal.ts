@@ -11,20 +11,20 @@
  * index in the batch, never by content. A ciphertext is 64 bytes: c1 ‖ c2.
  */
 import { hmacSha256 } from "@kruispunt/crypto";
+import { decryptFlat, encryptFlat, reshuffleFlat } from "./batch";
 import { BlindError, BlindErrorCode } from "./errors";
+import { expandMessageXmdSha512 } from "./expand-message";
 import {
   ELEMENT_BYTES,
   hashToGroup,
   isValidElement,
   randomScalar,
-  randomScalars,
   requireScalar,
-  scalarMult,
   scalarMultBase,
   utf8Bytes,
 } from "./group";
 import { concat } from "./oprf";
-import { sodium } from "./sodium";
+import { backend } from "./sodium";
 
 /** Bytes of a blind ciphertext c1 ‖ c2. */
 export const CIPHERTEXT_BYTES = 2 * ELEMENT_BYTES;
@@ -77,9 +77,61 @@ export function identifierElement(scheme: string, canonical: string): Uint8Array
 }
 
 /**
+ * The 64 uniform bytes of each identifier's HashToGroup (expand_message_xmd, the hashing
+ * half of {@link identifierElement}), flat: 64·n bytes. The map to the group (from_hash)
+ * runs in the backend, batched.
+ */
+export function identifierUniformBytes(identifiers: readonly SchemeIdentifier[]): Uint8Array {
+  const out = new Uint8Array(64 * identifiers.length);
+  identifiers.forEach(({ scheme, canonical }, i) => {
+    out.set(
+      expandMessageXmdSha512(utf8Bytes(`${scheme}\u0000${canonical}`), identifierDst(scheme), 64),
+      64 * i,
+    );
+  });
+  return out;
+}
+
+/** Throws `KRP_ERR_BLIND_BAD_KEY` unless `pk` is a valid ristretto255 element. */
+export function requireLinkerPublicKey(pk: Uint8Array): void {
+  if (!isValidElement(pk)) {
+    throw new BlindError(
+      BlindErrorCode.KRP_ERR_BLIND_BAD_KEY,
+      "linker public key is not a valid ristretto255 point",
+    );
+  }
+}
+
+/** Splits 64·n flat bytes into n 64-byte ciphertext views. */
+export function splitCiphertexts(flat: Uint8Array): Uint8Array[] {
+  return Array.from({ length: flat.length / CIPHERTEXT_BYTES }, (_, i) =>
+    flat.subarray(CIPHERTEXT_BYTES * i, CIPHERTEXT_BYTES * i + CIPHERTEXT_BYTES),
+  );
+}
+
+/**
+ * Concatenates ciphertexts into 64·n flat bytes.
+ *
+ * @throws BlindError `KRP_ERR_BLIND_INVALID_POINT` naming the first one that is not 64 bytes.
+ */
+export function joinCiphertexts(ciphertexts: readonly Uint8Array[]): Uint8Array {
+  const flat = new Uint8Array(CIPHERTEXT_BYTES * ciphertexts.length);
+  ciphertexts.forEach((ct, i) => {
+    if (!(ct instanceof Uint8Array) || ct.length !== CIPHERTEXT_BYTES) {
+      throw new BlindError(
+        BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT,
+        `ciphertext ${i} must be ${CIPHERTEXT_BYTES} bytes`,
+      );
+    }
+    flat.set(ct, CIPHERTEXT_BYTES * i);
+  });
+  return flat;
+}
+
+/**
  * Agency side: encrypts each identifier's element to the linker's public key,
  * (r·B, M + r·PK) with a fresh r per identifier, so equal identifiers give unrelated
- * ciphertexts.
+ * ciphertexts. r·B uses libsodium's fixed-base tables.
  *
  * @param linkerPublicKey PK, a 32-byte ristretto255 element.
  * @returns one 64-byte ciphertext per input, in order.
@@ -89,34 +141,10 @@ export function encryptIdentifiers(
   linkerPublicKey: Uint8Array,
   identifiers: readonly SchemeIdentifier[],
 ): Uint8Array[] {
-  if (!isValidElement(linkerPublicKey)) {
-    throw new BlindError(
-      BlindErrorCode.KRP_ERR_BLIND_BAD_KEY,
-      "linker public key is not a valid ristretto255 point",
-    );
-  }
-  const s = sodium();
-  const rs = randomScalars(identifiers.length);
-  return identifiers.map(({ scheme, canonical }, i) => {
-    const m = identifierElement(scheme, canonical);
-    const r = rs[i] as Uint8Array;
-    const c1 = s.crypto_scalarmult_ristretto255_base(r);
-    const c2 = s.crypto_core_ristretto255_add(
-      m,
-      s.crypto_scalarmult_ristretto255(r, linkerPublicKey),
-    );
-    return concat(c1, c2);
-  });
-}
-
-function parts(ciphertext: Uint8Array, index: number): [Uint8Array, Uint8Array] {
-  if (!(ciphertext instanceof Uint8Array) || ciphertext.length !== CIPHERTEXT_BYTES) {
-    throw new BlindError(
-      BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT,
-      `ciphertext ${index} must be ${CIPHERTEXT_BYTES} bytes`,
-    );
-  }
-  return [ciphertext.subarray(0, ELEMENT_BYTES), ciphertext.subarray(ELEMENT_BYTES)];
+  requireLinkerPublicKey(linkerPublicKey);
+  return splitCiphertexts(
+    encryptFlat(backend(), linkerPublicKey, identifierUniformBytes(identifiers)),
+  );
 }
 
 /**
@@ -132,13 +160,7 @@ export function reshuffleCiphertexts(
   ciphertexts: readonly Uint8Array[],
 ): Uint8Array[] {
   requireScalar(k, "reshuffle scalar");
-  return ciphertexts.map((ct, i) => {
-    const [c1, c2] = parts(ct, i);
-    return concat(
-      scalarMult(k, c1, `ciphertext ${i} part c1`),
-      scalarMult(k, c2, `ciphertext ${i} part c2`),
-    );
-  });
+  return splitCiphertexts(reshuffleFlat(backend(), k, joinCiphertexts(ciphertexts)));
 }
 
 /**
@@ -153,18 +175,10 @@ export function decryptCiphertexts(
   ciphertexts: readonly Uint8Array[],
 ): Uint8Array[] {
   requireScalar(x, "linker secret key");
-  const s = sodium();
-  return ciphertexts.map((ct, i) => {
-    const [c1, c2] = parts(ct, i);
-    const shared = scalarMult(x, c1, `ciphertext ${i} part c1`);
-    if (!s.crypto_core_ristretto255_is_valid_point(c2)) {
-      throw new BlindError(
-        BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT,
-        `ciphertext ${i} part c2 is not a valid ristretto255 point`,
-      );
-    }
-    return s.crypto_core_ristretto255_sub(c2, shared);
-  });
+  const flat = decryptFlat(backend(), x, joinCiphertexts(ciphertexts));
+  return Array.from({ length: ciphertexts.length }, (_, i) =>
+    flat.subarray(ELEMENT_BYTES * i, ELEMENT_BYTES * i + ELEMENT_BYTES),
+  );
 }
 
 /**

@@ -8,10 +8,10 @@
  * are RFC 9497's SerializeElement / SerializeScalar).
  */
 
-import { randomBytes } from "node:crypto";
+import { randomScalarsFlat } from "./batch";
 import { BlindError, BlindErrorCode } from "./errors";
 import { expandMessageXmdSha512 } from "./expand-message";
-import { sodium } from "./sodium";
+import { backend } from "./sodium";
 
 /** Bytes of an encoded element (Ne) and of a scalar (Ns) for ristretto255. */
 export const ELEMENT_BYTES = 32;
@@ -33,7 +33,9 @@ export function utf8Bytes(text: string): Uint8Array {
  * @returns a 32-byte element.
  */
 export function hashToGroup(msg: Uint8Array, dst: Uint8Array): Uint8Array {
-  return sodium().crypto_core_ristretto255_from_hash(expandMessageXmdSha512(msg, dst, 64));
+  const out = new Uint8Array(ELEMENT_BYTES);
+  backend().fromHash(out, expandMessageXmdSha512(msg, dst, 64));
+  return out;
 }
 
 /**
@@ -41,7 +43,10 @@ export function hashToGroup(msg: Uint8Array, dst: Uint8Array): Uint8Array {
  * bytes, read little-endian and reduced mod L (`crypto_core_ristretto255_scalar_reduce`).
  */
 export function hashToScalar(msg: Uint8Array, dst: Uint8Array): Uint8Array {
-  return sodium().crypto_core_ristretto255_scalar_reduce(expandMessageXmdSha512(msg, dst, 64));
+  const out = new Uint8Array(SCALAR_BYTES);
+  // A zero result is returned as is: DeriveKeyPair checks for it and tries the next counter.
+  backend().scalarReduce(out, expandMessageXmdSha512(msg, dst, 64));
+  return out;
 }
 
 /** Whether `bytes` is 32 bytes and the canonical encoding of a ristretto255 point. */
@@ -49,7 +54,7 @@ export function isValidElement(bytes: Uint8Array): boolean {
   return (
     bytes instanceof Uint8Array &&
     bytes.length === ELEMENT_BYTES &&
-    sodium().crypto_core_ristretto255_is_valid_point(bytes)
+    backend().isValidPoint(bytes) < 0
   );
 }
 
@@ -84,50 +89,35 @@ export function scalarMult(scalar: Uint8Array, element: Uint8Array, what: string
   if (!(element instanceof Uint8Array) || element.length !== ELEMENT_BYTES) {
     throw new BlindError(BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT, `${what} is not 32 bytes`);
   }
-  try {
-    return sodium().crypto_scalarmult_ristretto255(scalar, element);
-  } catch {
-    // libsodium reports a bad encoding and an identity result the same way (-1); tell
-    // them apart here so the message says which one happened.
-    if (!sodium().crypto_core_ristretto255_is_valid_point(element)) {
-      throw new BlindError(
-        BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT,
-        `${what} is not a valid ristretto255 point`,
-      );
-    }
-    throw new BlindError(BlindErrorCode.KRP_ERR_BLIND_IDENTITY, `${what}: product is the identity`);
+  const out = new Uint8Array(ELEMENT_BYTES);
+  if (backend().scalarMult(out, scalar, element) < 0) return out;
+  // libsodium reports a bad encoding and an identity result the same way (-1); tell
+  // them apart here so the message says which one happened.
+  if (!isValidElement(element)) {
+    throw new BlindError(
+      BlindErrorCode.KRP_ERR_BLIND_INVALID_POINT,
+      `${what} is not a valid ristretto255 point`,
+    );
   }
+  throw new BlindError(BlindErrorCode.KRP_ERR_BLIND_IDENTITY, `${what}: product is the identity`);
 }
 
 /** `scalar · B` for the ristretto255 base point B. */
 export function scalarMultBase(scalar: Uint8Array): Uint8Array {
-  try {
-    return sodium().crypto_scalarmult_ristretto255_base(scalar);
-  } catch {
-    throw new BlindError(
-      BlindErrorCode.KRP_ERR_BLIND_BAD_KEY,
-      "scalar times base point is the identity",
-    );
-  }
+  const out = new Uint8Array(ELEMENT_BYTES);
+  if (backend().scalarMultBase(out, scalar) < 0) return out;
+  throw new BlindError(
+    BlindErrorCode.KRP_ERR_BLIND_BAD_KEY,
+    "scalar times base point is the identity",
+  );
 }
 
-/**
- * `count` uniformly random non-zero scalars: 64 bytes from Node's CSPRNG per scalar,
- * reduced mod L (bias below 2^-250, as RFC 9496's HashToScalar). Not libsodium's
- * `crypto_core_ristretto255_scalar_random`: in the wasm build its `randombytes` calls back
- * into JavaScript per draw, ~670 µs per scalar here against ~20 µs this way.
- */
+/** `count` uniformly random non-zero scalars (see `randomScalarsFlat`), one array each. */
 export function randomScalars(count: number): Uint8Array[] {
-  const s = sodium();
-  const wide = randomBytes(64 * count);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    let scalar = s.crypto_core_ristretto255_scalar_reduce(wide.subarray(64 * i, 64 * i + 64));
-    // Zero has probability 2^-252; draw again rather than reason about it downstream.
-    while (isZero(scalar)) scalar = s.crypto_core_ristretto255_scalar_reduce(randomBytes(64));
-    out.push(scalar);
-  }
-  return out;
+  const flat = randomScalarsFlat(backend(), count);
+  return Array.from({ length: count }, (_, i) =>
+    flat.subarray(SCALAR_BYTES * i, SCALAR_BYTES * i + SCALAR_BYTES),
+  );
 }
 
 /** One random non-zero scalar ({@link randomScalars}). */

@@ -15,7 +15,7 @@ import {
   scalarMultBase,
   utf8Bytes,
 } from "./group";
-import { sodium } from "./sodium";
+import { backend } from "./sodium";
 
 /** RFC 9497 section 4.1 suite identifier. */
 export const OPRF_SUITE_ID = "ristretto255-SHA512";
@@ -115,7 +115,8 @@ export function finalize(
   evaluatedElement: Uint8Array,
 ): Uint8Array {
   requireScalar(blindScalar, "blind");
-  const inverse = sodium().crypto_core_ristretto255_scalar_invert(blindScalar);
+  const inverse = new Uint8Array(32);
+  backend().scalarInvert(inverse, blindScalar); // blindScalar is non-zero: invertible
   const unblinded = scalarMult(inverse, evaluatedElement, "evaluated element");
   const h = createHash("sha512");
   h.update(i2osp2(input.length));
