@@ -1,40 +1,55 @@
 /**
- * Streams one CSV upload (RFC 4180, UTF-8, optional BOM) through the dataset
- * contract: each record is either accepted (identifier validated, canonicalised and
- * sealed to the pseudonymiser — or, for a blind-mode contract, ElGamal-encrypted to the
- * linker in one call per batch — then published) or refused with its line, field and
- * reason code. Records are published in batches; a batch is counted as accepted
- * only once Kafka acknowledged it.
+ * Streams one upload (CSV or NDJSON, record-sources.ts) through the dataset
+ * contract (record-validator.ts): each record is either accepted (identifier
+ * validated, canonicalised and sealed to the pseudonymiser — or, for a blind-mode
+ * contract, ElGamal-encrypted to the linker in one call per batch — then published)
+ * or refused with its line, field and reason code. Records go out in batches
+ * through `admit`; a record counts as accepted only once `admit` resolved for its
+ * batch (for intake: PostgreSQL committed after Kafka acknowledged).
  */
 import type { Readable } from "node:stream";
 import { blindReady, encryptIdentifiers } from "@kruispunt/blind";
-import {
-  checkVariable,
-  type DatasetContract,
-  encodeEvent,
-  type SourceRecord,
-} from "@kruispunt/contracts";
+import { type DatasetContract, encodeEvent, type SourceRecord } from "@kruispunt/contracts";
 import { BatchSealer } from "@kruispunt/crypto";
-import { getScheme } from "@kruispunt/identifiers";
-import { parse } from "csv-parse";
+import { readRecords, type UploadFormat } from "./record-sources";
+import { createRecordValidator, type Refusal } from "./record-validator";
 
-export interface Refusal {
-  /** 1-based line number of the record in the file (the header is line 1). */
+export type { Refusal } from "./record-validator";
+
+/** A record ready to publish: its verdict is decided by `admit`. */
+export interface Candidate {
   line: number;
-  /** The source record id, when the record had one. */
-  sourceRecordId: string | null;
-  field: string;
-  code: string;
-  message: string;
+  sourceRecordId: string;
+  version: number;
+  /** Kafka key: agency/dataset/source record id. */
+  key: string;
+  /** Encoded SourceRecord event. */
+  value: Uint8Array;
 }
+
+/** One line of the verdict file. `unchanged`: this version was already accepted earlier. */
+export type RecordVerdict =
+  | { line: number; sourceRecordId: string; verdict: "accepted"; unchanged?: boolean }
+  | ({ verdict: "refused" } & Refusal);
 
 export interface UploadVerdict {
   uploadId: string;
   submitted: number;
   accepted: number;
   refused: number;
+  /** The first MAX_LISTED_REFUSALS refusals (all of them are in the verdict file). */
   refusals: Refusal[];
 }
+
+/** At most this many refusals are kept in memory for the summary. */
+export const MAX_LISTED_REFUSALS = 1000;
+
+/**
+ * Durably takes one batch: `candidates` to publish, and `refused` (records refused
+ * while reading, for the verdict file). Resolves with one verdict per candidate, in
+ * order; rejects if none of the batch may count as accepted.
+ */
+export type Admit = (candidates: Candidate[], refused: RecordVerdict[]) => Promise<RecordVerdict[]>;
 
 export interface UploadInput {
   agency: string;
@@ -42,45 +57,31 @@ export interface UploadInput {
   uploadId: string;
   contract: DatasetContract;
   body: Readable;
+  /** Default "csv". */
+  format?: UploadFormat;
   sealPublicKey: Uint8Array;
   /**
    * The linker's ElGamal public key (32-byte ristretto255 element): required when the
    * contract's mode is "blind", where identifiers are encrypted to it instead of sealed.
    */
   elgamalPublicKey?: Uint8Array;
+  /** Publishes one batch (acks from all in-sync replicas); used when `admit` is not given. */
   publish: (messages: { key: string; value: Uint8Array }[]) => Promise<void>;
+  /** Default: publish every candidate and accept it. */
+  admit?: Admit;
   batchSize?: number;
 }
 
-/** Thrown when the file itself (not one record) cannot be read: bad CSV, missing columns. */
-export class UploadFormatError extends Error {
-  constructor(
-    message: string,
-    readonly line: number | null,
-  ) {
-    super(message);
-  }
-}
+export { UploadFormatError } from "./record-sources";
 
-/** Reads the whole upload; resolves with the verdict, rejects with UploadFormatError or a publish error. */
+/**
+ * Reads the whole upload; resolves with the verdict, rejects with UploadFormatError
+ * (the file is unreadable) or whatever `admit`/`publish` rejects with (nothing after
+ * the last admitted batch counts as accepted).
+ */
 export async function processUpload(input: UploadInput): Promise<UploadVerdict> {
   const { contract } = input;
-  const scheme = getScheme(contract.identifier.scheme);
-  let headerSeen = false;
-  const parser = input.body.pipe(
-    parse({
-      columns: (header: string[]) => {
-        checkHeader(contract, header);
-        headerSeen = true;
-        return header;
-      },
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-    }),
-  );
+  const validate = createRecordValidator(contract);
   const verdict: UploadVerdict = {
     uploadId: input.uploadId,
     submitted: 0,
@@ -95,147 +96,120 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
       throw new Error("a blind-mode dataset needs the linker's ElGamal public key");
     await blindReady();
   }
+  const admit: Admit =
+    input.admit ??
+    (async (candidates) => {
+      await input.publish(candidates.map(({ key, value }) => ({ key, value })));
+      return candidates.map((c) => ({
+        line: c.line,
+        sourceRecordId: c.sourceRecordId,
+        verdict: "accepted" as const,
+      }));
+    });
+  const count = (v: RecordVerdict) => {
+    if (v.verdict === "accepted") {
+      verdict.accepted += 1;
+      return;
+    }
+    verdict.refused += 1;
+    if (verdict.refusals.length < MAX_LISTED_REFUSALS) {
+      const { verdict: _, ...refusal } = v;
+      verdict.refusals.push(refusal);
+    }
+  };
   // One batch key per Kafka batch (see packages/crypto batch-seal.ts for why).
   const sealer = new BatchSealer(input.sealPublicKey, batchSize);
   // Blind mode keeps the canonical identifiers of one batch to encrypt them in one call.
-  let batch: { key: string; record: SourceRecord; canonical: string }[] = [];
+  let batch: { line: number; key: string; record: SourceRecord; canonical: string }[] = [];
+  let refused: RecordVerdict[] = [];
+  // Source record ids in this batch; repeats across batches are the admitter's to find.
+  let inBatch = new Map<string, number>();
   const flush = async () => {
-    if (batch.length === 0) return;
-    const ciphertexts = blind
-      ? encryptIdentifiers(
-          input.elgamalPublicKey as Uint8Array,
-          batch.map((b) => ({ scheme: b.record.scheme, canonical: b.canonical })),
-        )
-      : [];
-    const messages = batch.map((b, i) => {
+    if (batch.length === 0 && refused.length === 0) return;
+    const ciphertexts =
+      blind && batch.length > 0
+        ? encryptIdentifiers(
+            input.elgamalPublicKey as Uint8Array,
+            batch.map((b) => ({ scheme: b.record.scheme, canonical: b.canonical })),
+          )
+        : [];
+    const candidates = batch.map((b, i) => {
       const ciphertext = ciphertexts[i];
       const record = ciphertext
         ? { ...b.record, blindCiphertext: Buffer.from(ciphertext).toString("base64url") }
         : b.record;
-      return { key: b.key, value: encodeEvent("SourceRecord", record) };
+      return {
+        line: b.line,
+        sourceRecordId: b.record.sourceRecordId,
+        version: b.record.version,
+        key: b.key,
+        value: encodeEvent("SourceRecord", record),
+      };
     });
+    const pendingRefused = refused;
     batch = [];
-    await input.publish(messages);
-    verdict.accepted += messages.length;
-  };
-  const refuse = (r: Refusal) => {
-    verdict.refused += 1;
-    verdict.refusals.push(r);
+    refused = [];
+    inBatch = new Map();
+    const verdicts = await admit(candidates, pendingRefused);
+    for (const v of [...pendingRefused, ...verdicts].sort((a, b) => a.line - b.line)) count(v);
   };
 
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string | undefined>;
-      info: { lines: number };
-    }>) {
-      verdict.submitted += 1;
-      const line = info.lines;
-      const sourceRecordId = record[contract.sourceRecordId] ?? "";
-      if (sourceRecordId === "" || sourceRecordId.length > 128) {
-        refuse({
-          line,
-          sourceRecordId: null,
-          field: contract.sourceRecordId,
-          code: "KRP_ERR_MISSING_RECORD_ID",
-          message: "the source record id is empty or longer than 128 characters",
+  for await (const item of readRecords(input.body, input.format ?? "csv", contract)) {
+    verdict.submitted += 1;
+    const checked = item.refusal
+      ? { ok: false as const, refusal: item.refusal }
+      : validate(item.fields, item.line);
+    if (!checked.ok) {
+      refused.push({ verdict: "refused", ...checked.refusal });
+    } else {
+      const { record } = checked;
+      const first = inBatch.get(record.sourceRecordId);
+      if (first !== undefined) {
+        refused.push(
+          duplicateRefusal(item.line, record.sourceRecordId, contract.sourceRecordId, first),
+        );
+      } else {
+        inBatch.set(record.sourceRecordId, item.line);
+        const key = `${input.agency}/${input.dataset}/${record.sourceRecordId}`;
+        batch.push({
+          line: item.line,
+          key,
+          // Blind mode: no sealed copy at all, so the pseudonymiser could not open one.
+          canonical: blind ? record.canonical : "",
+          record: {
+            agency: input.agency,
+            dataset: input.dataset,
+            sourceRecordId: record.sourceRecordId,
+            version: record.version,
+            scheme: record.scheme,
+            sealedIdentifier: "",
+            batchSealed: blind ? null : sealer.seal(record.canonical, key),
+            variables: record.variables,
+            uploadId: input.uploadId,
+            withdrawn: false,
+          },
         });
-        continue;
       }
-      let version = 1;
-      if (contract.versionField) {
-        const raw = record[contract.versionField] ?? "";
-        if (!/^\d{1,15}$/.test(raw)) {
-          refuse({
-            line,
-            sourceRecordId,
-            field: contract.versionField,
-            code: "KRP_ERR_BAD_VERSION",
-            message: "the version must be a non-negative integer",
-          });
-          continue;
-        }
-        version = Number(raw);
-      }
-      const validation = scheme.validate(record[contract.identifier.field] ?? "");
-      if (!validation.ok) {
-        refuse({
-          line,
-          sourceRecordId,
-          field: contract.identifier.field,
-          code: validation.refusal.code,
-          message: validation.refusal.message,
-        });
-        continue;
-      }
-      const variables: Record<string, string> = {};
-      let bad: Refusal | null = null;
-      for (const variable of contract.variables) {
-        const value = record[variable.name] ?? "";
-        const code = checkVariable(variable, value);
-        if (code) {
-          bad = {
-            line,
-            sourceRecordId,
-            field: variable.name,
-            code,
-            message: `value does not conform to type ${variable.type}`,
-          };
-          break;
-        }
-        variables[variable.name] = value;
-      }
-      if (bad) {
-        refuse(bad);
-        continue;
-      }
-      const key = `${input.agency}/${input.dataset}/${sourceRecordId}`;
-      batch.push({
-        key,
-        // Blind mode: no sealed copy at all, so the pseudonymiser could not open one.
-        canonical: blind ? validation.canonical : "",
-        record: {
-          agency: input.agency,
-          dataset: input.dataset,
-          sourceRecordId,
-          version,
-          scheme: scheme.name,
-          sealedIdentifier: "",
-          batchSealed: blind ? null : sealer.seal(validation.canonical, key),
-          variables,
-          uploadId: input.uploadId,
-          withdrawn: false,
-        },
-      });
-      if (batch.length >= batchSize) await flush();
     }
-  } catch (error) {
-    const cause = (error as { cause?: unknown }).cause;
-    if (error instanceof UploadFormatError) throw error;
-    if (cause instanceof UploadFormatError) throw cause;
-    const csv = error as { code?: string; lines?: number };
-    // csv-parse messages quote the offending text; keep only its code and line.
-    if (typeof csv.code === "string" && csv.code.startsWith("CSV_")) {
-      throw new UploadFormatError(`malformed CSV (${csv.code})`, csv.lines ?? null);
-    }
-    throw error;
+    if (batch.length + refused.length >= batchSize) await flush();
   }
-  if (!headerSeen)
-    throw new UploadFormatError(
-      "the file is empty: a header line naming the columns is required",
-      1,
-    );
   await flush();
   return verdict;
 }
 
-function checkHeader(contract: DatasetContract, columns: string[]): void {
-  const needed = [
-    contract.identifier.field,
-    contract.sourceRecordId,
-    ...contract.variables.map((v) => v.name),
-  ];
-  if (contract.versionField) needed.push(contract.versionField);
-  const missing = needed.filter((c) => !columns.includes(c));
-  if (missing.length > 0)
-    throw new UploadFormatError(`the header lacks column(s) ${missing.join(", ")}`, 1);
+/** The refusal of a record whose source record id (in `field`) already occurred at `firstLine` of the file. */
+export function duplicateRefusal(
+  line: number,
+  sourceRecordId: string,
+  field: string,
+  firstLine: number,
+): RecordVerdict {
+  return {
+    verdict: "refused",
+    line,
+    sourceRecordId,
+    field,
+    code: "KRP_ERR_DUPLICATE_RECORD_ID",
+    message: `the source record id already occurs at line ${firstLine} of this file`,
+  };
 }

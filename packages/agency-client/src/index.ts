@@ -5,3 +5,5 @@
  * that produce straight to Kafka (`kruispunt agency publish`).
  */
 export * from "./csv-records";
+export * from "./record-sources";
+export * from "./record-validator";

@@ -1,2 +1,3 @@
 export * from "./dataset-contract";
 export * from "./events";
+export * from "./record-schema";

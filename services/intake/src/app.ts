@@ -6,7 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { processUpload, UploadFormatError } from "@kruispunt/agency-client";
+import {
+  decodeBody,
+  processUpload,
+  type UploadFormat,
+  UploadFormatError,
+} from "@kruispunt/agency-client";
 import { blindReady, readLinkerElGamalPublicKey } from "@kruispunt/blind";
 import { TOPICS } from "@kruispunt/bus";
 import { contractSchema, type DatasetContract, datasetName } from "@kruispunt/contracts";
@@ -19,6 +24,15 @@ import {
   type ServiceContext,
 } from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
+
+/** Upload media types and the format each one is read as. */
+const UPLOAD_FORMATS: Record<string, UploadFormat> = {
+  "text/csv": "csv",
+  "application/csv": "csv",
+  "application/x-ndjson": "ndjson",
+  "application/ndjson": "ndjson",
+  "application/jsonl": "ndjson",
+};
 
 /**
  * Builds the intake app:
@@ -45,8 +59,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     ready: databaseReady(ctx.pool),
   });
 
-  // Uploads stream: hand fastify's raw request stream to the CSV parser.
-  app.addContentTypeParser(["text/csv", "application/csv"], (_request, payload, done) =>
+  // Uploads stream: hand fastify's raw request stream to the record reader.
+  app.addContentTypeParser([...Object.keys(UPLOAD_FORMATS)], (_request, payload, done) =>
     done(null, payload),
   );
 
@@ -110,10 +124,11 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       const agency = request.user.sub;
       // Other content types reach here already parsed (JSON, text): refuse them.
       const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-      if (type !== "text/csv" && type !== "application/csv") {
+      const format = UPLOAD_FORMATS[type ?? ""];
+      if (!format) {
         throw new KrpError(
           "KRP_ERR_UNSUPPORTED_MEDIA_TYPE",
-          "uploads are CSV: send Content-Type: text/csv",
+          "uploads are CSV (Content-Type: text/csv) or NDJSON (application/x-ndjson)",
         );
       }
       const contract = await loadContract(agency, dataset);
@@ -136,11 +151,14 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           dataset,
           uploadId,
           contract,
+          format,
           // An empty request has no body stream: read it as an empty file (→ 400).
-          body:
+          body: decodeBody(
             typeof (request.body as Readable | undefined)?.pipe === "function"
               ? (request.body as Readable)
               : Readable.from([]),
+            request.headers["content-encoding"]?.toLowerCase(),
+          ),
           sealPublicKey,
           // Blind-mode datasets encrypt to the linker (read per upload: a key created
           // after start-up is picked up).

@@ -1,0 +1,137 @@
+/**
+ * The per-record rules of a dataset contract, in one function shared by every way
+ * records arrive (CSV or NDJSON upload, `agency publish`, Kafka intake): a record's
+ * fields in, either the values to send on or a refusal naming the field and the
+ * reason code. It never returns or reports an identifier's value.
+ */
+import {
+  type CompiledVariable,
+  checkValue,
+  compileVariables,
+  contractFields,
+  type DatasetContract,
+  presentValue,
+} from "@kruispunt/contracts";
+import { getScheme } from "@kruispunt/identifiers";
+
+/** Why one record was refused. Never carries a field's value. */
+export interface Refusal {
+  /** 1-based line of the record in the file (CSV: the header is line 1; where the record starts). */
+  line: number;
+  /** The source record id, when the record had one. */
+  sourceRecordId: string | null;
+  /** The field concerned ("" when the record as a whole is unreadable). */
+  field: string;
+  code: string;
+  message: string;
+}
+
+/** A record that conforms to the contract, ready to be sealed and sent. */
+export interface ValidRecord {
+  sourceRecordId: string;
+  version: number;
+  /** The identifier in its scheme's canonical form; must be sealed or encrypted, never sent raw. */
+  canonical: string;
+  scheme: string;
+  /** Declared content variables only; a missing value is "". */
+  variables: Record<string, string>;
+}
+
+/** A record's raw fields: CSV cells or NDJSON members (not yet trimmed). */
+export type RawFields = Record<string, string | undefined>;
+
+export type RecordValidator = (
+  fields: RawFields,
+  line: number,
+) => { ok: true; record: ValidRecord } | { ok: false; refusal: Refusal };
+
+/** Refusal messages by code, fixed so that they can never echo a value. */
+const MESSAGES: Record<string, string> = {
+  KRP_ERR_MISSING_RECORD_ID: "the source record id is missing or longer than 128 characters",
+  KRP_ERR_BAD_VERSION: "the version must be a non-negative integer of at most 15 digits",
+  KRP_ERR_NOT_UTF8: "the field is not valid UTF-8 (e.g. Latin-1 bytes)",
+  KRP_ERR_UNKNOWN_FIELD: "the contract does not declare this field and refuses unknown fields",
+  KRP_ERR_NOT_AN_INTEGER: "the value is not an integer",
+  KRP_ERR_NOT_A_DECIMAL: "the value is not a decimal number",
+  KRP_ERR_NOT_A_DATE: "the value is not a calendar date (YYYY-MM-DD or YYYYMMDD)",
+  KRP_ERR_VALUE_NOT_ALLOWED: "the value is not one of the contract's allowed values",
+  KRP_ERR_VALUE_TOO_LONG: "the value is longer than 1000 characters",
+};
+
+/** The fixed message for a record refusal code (identifier codes carry their own). */
+export function refusalMessage(code: string): string {
+  return MESSAGES[code] ?? "the value does not conform to the contract";
+}
+
+const REPLACEMENT = "\uFFFD";
+
+/**
+ * Compiles `contract` into a validator. Rules, in order (the first failing one is
+ * the verdict): every field valid UTF-8 (a decoder's U+FFFD means it was not) and,
+ * with `extraColumns: "refuse"`, declared; a source record id (≤ 128 characters);
+ * the version (if the contract has a version field); the identifier by its scheme
+ * (missing → KRP_ID_EMPTY, never hashed); each variable by its zod validator.
+ * Blank, whitespace-only, `N/A` and `null` are missing values (record-schema.ts).
+ */
+export function createRecordValidator(contract: DatasetContract): RecordValidator {
+  const scheme = getScheme(contract.identifier.scheme);
+  const variables: CompiledVariable[] = compileVariables(contract);
+  const declared = contractFields(contract);
+  const refuseUnknown = contract.extraColumns === "refuse";
+  const refusal = (
+    line: number,
+    sourceRecordId: string | null,
+    field: string,
+    code: string,
+    message = refusalMessage(code),
+  ) => ({ ok: false as const, refusal: { line, sourceRecordId, field, code, message } });
+
+  return (fields, line) => {
+    const rawId = presentValue(fields[contract.sourceRecordId]);
+    const sourceRecordId =
+      rawId !== "" && rawId.length <= 128 && !rawId.includes(REPLACEMENT) ? rawId : null;
+    for (const name in fields) {
+      const value = fields[name];
+      if (value === undefined) continue;
+      if (value.includes(REPLACEMENT))
+        return refusal(line, sourceRecordId, name, "KRP_ERR_NOT_UTF8");
+      if (refuseUnknown && !declared.has(name) && presentValue(value) !== "")
+        return refusal(line, sourceRecordId, name, "KRP_ERR_UNKNOWN_FIELD");
+    }
+    if (sourceRecordId === null)
+      return refusal(line, null, contract.sourceRecordId, "KRP_ERR_MISSING_RECORD_ID");
+    let version = 1;
+    if (contract.versionField) {
+      const raw = presentValue(fields[contract.versionField]);
+      if (!/^\d{1,15}$/.test(raw))
+        return refusal(line, sourceRecordId, contract.versionField, "KRP_ERR_BAD_VERSION");
+      version = Number(raw);
+    }
+    const validation = scheme.validate(presentValue(fields[contract.identifier.field]));
+    if (!validation.ok)
+      return refusal(
+        line,
+        sourceRecordId,
+        contract.identifier.field,
+        validation.refusal.code,
+        validation.refusal.message,
+      );
+    const values: Record<string, string> = {};
+    for (const variable of variables) {
+      const value = presentValue(fields[variable.name]);
+      const code = checkValue(variable, value);
+      if (code) return refusal(line, sourceRecordId, variable.name, code);
+      values[variable.name] = value;
+    }
+    return {
+      ok: true,
+      record: {
+        sourceRecordId,
+        version,
+        canonical: validation.canonical,
+        scheme: scheme.name,
+        variables: values,
+      },
+    };
+  };
+}
