@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiError, febrlSubmission, publishCsv, type Summary } from "@kruispunt/cli";
 import type { Pool } from "@kruispunt/store";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
 import { findIdentifiers, kafkaTopicDirs, scanDatabase, scanFiles } from "./privacy-scan";
@@ -302,5 +303,44 @@ describe("release authorisation", () => {
         }),
       ),
     ).toBe(409);
+  });
+});
+
+describe("every service serves its OpenAPI document", () => {
+  // Routes each service had when this test was written; services may add more.
+  const routes: Record<string, string[]> = {
+    intake: [
+      "PUT /v1/datasets/{dataset}",
+      "GET /v1/datasets/{dataset}",
+      "POST /v1/datasets/{dataset}/uploads",
+      "GET /v1/uploads/{uploadId}",
+    ],
+    pseudonymiser: ["POST /v1/pseudonymise", "POST /v1/rekey", "GET /v1/keys"],
+    linker: ["GET /v1/stats", "GET /v1/links", "GET /v1/keys"],
+    release: [
+      "POST /v1/projects",
+      "GET /v1/projects/{id}",
+      "POST /v1/projects/{id}/decision",
+      "POST /v1/projects/{id}/extracts",
+      "GET /v1/projects/{id}/extracts/{extractId}/files/{name}",
+    ],
+    audit: ["GET /v1/audit/entries", "GET /v1/audit/verify", "GET /v1/audit/linkage-log"],
+  };
+  it.each(Object.keys(routes))("%s: valid OpenAPI 3.1 listing its routes", async (service) => {
+    const response = await fetch(`${harness.urls[service as keyof Harness["urls"]]}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      info: { title: string };
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const validation = await new Validator().validate(document);
+    expect(validation.errors).toBeUndefined();
+    expect(document.info.title).toBe(`Kruispunt ${service}`);
+    const listed = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(listed).toEqual(
+      expect.arrayContaining([...(routes[service] ?? []), "GET /health/ready", "GET /metrics"]),
+    );
   });
 });

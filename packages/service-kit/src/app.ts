@@ -9,6 +9,7 @@ import type { Logger, ServiceMetrics } from "@kruispunt/observability";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter } from "prom-client";
 import { ERRORS, KrpError } from "./errors";
+import { registerOpenApi } from "./openapi";
 
 declare module "@fastify/jwt" {
   interface FastifyJWT {
@@ -43,6 +44,7 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   app.register(fastifyJwt, { secret: options.jwtSecret });
+  registerOpenApi(app, options.name);
 
   app.decorate("authorize", (...roles: Role[]) => async (request: FastifyRequest) => {
     try {
@@ -80,21 +82,56 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
       sendError(error, request, reply),
   );
 
-  app.get("/health/live", async () => ({ status: "live", service: options.name }));
-  app.get("/health/ready", async (_request, reply) => {
-    try {
-      await options.ready?.();
-      return { status: "ready", service: options.name };
-    } catch (error) {
-      reply.code(503).header("retry-after", "5");
-      return { status: "unavailable", service: options.name, reason: (error as Error).message };
-    }
-  });
-  app.get("/metrics", async (_request, reply) => {
-    reply.type(options.metrics.registry.contentType);
-    return options.metrics.registry.metrics();
-  });
+  app.get("/health/live", { schema: healthSchema("Liveness: the process answers.") }, async () => ({
+    status: "live",
+    service: options.name,
+  }));
+  app.get(
+    "/health/ready",
+    {
+      schema: healthSchema(
+        "Readiness: 200 when the service's dependencies answer, 503 with Retry-After and the reason otherwise.",
+      ),
+    },
+    async (_request, reply) => {
+      try {
+        await options.ready?.();
+        return { status: "ready", service: options.name };
+      } catch (error) {
+        reply.code(503).header("retry-after", "5");
+        return { status: "unavailable", service: options.name, reason: (error as Error).message };
+      }
+    },
+  );
+  app.get(
+    "/metrics",
+    {
+      schema: {
+        description:
+          "Prometheus metrics in the text exposition format (counts only, no identifiers).",
+        tags: ["operations"],
+      },
+    },
+    async (_request, reply) => {
+      reply.type(options.metrics.registry.contentType);
+      return options.metrics.registry.metrics();
+    },
+  );
   return app;
+}
+
+/** Route schema of the health probes: `{ status, service, reason? }`. */
+function healthSchema(description: string) {
+  const body = {
+    type: "object",
+    required: ["status", "service"],
+    properties: {
+      status: { type: "string", enum: ["live", "ready", "unavailable"] },
+      service: { type: "string" },
+      reason: { type: "string", description: "why the service is not ready" },
+    },
+  };
+  return { description, tags: ["operations"], response: { 200: body, 503: body } };
 }
 
 function sendError(

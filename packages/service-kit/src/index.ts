@@ -3,4 +3,5 @@ export * from "./audit-trail";
 export * from "./config";
 export * from "./context";
 export * from "./errors";
+export * from "./openapi";
 export * from "./paths";
