@@ -5,3 +5,5 @@ export * from "./context";
 export * from "./errors";
 export * from "./openapi";
 export * from "./paths";
+export * from "./route-doc";
+export * from "./service-client";

@@ -24,6 +24,7 @@ import {
   type ServiceContext,
 } from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
+import { registerCatalogue } from "./catalogue/routes";
 
 /** Upload media types and the format each one is read as. */
 const UPLOAD_FORMATS: Record<string, UploadFormat> = {
@@ -43,6 +44,7 @@ const UPLOAD_FORMATS: Record<string, UploadFormat> = {
  *   field and reason code); 400 if the file is not readable CSV or lacks contract columns;
  *   404 for an unregistered dataset; 503 with Retry-After if Kafka did not acknowledge.
  * - `GET /v1/uploads/:uploadId` (role agency): the upload's status and counts.
+ * - The dataset catalogue (catalogue/routes.ts).
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
@@ -211,5 +213,6 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     return found.rows[0];
   });
 
+  registerCatalogue(app, ctx);
   return app;
 }

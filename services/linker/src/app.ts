@@ -16,6 +16,7 @@ import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { unblindRecords } from "./blind";
 import { linkRecords } from "./exact-linkage";
+import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
 
 const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
@@ -26,6 +27,7 @@ const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
  * - `GET /v1/links?left=AGENCY/DATASET&right=AGENCY/DATASET` → `{pairs: [{left, right, clusterId}]}`:
  *   source record ids of the records currently linked across the two datasets (the
  *   agencies' own record ids, never identifiers). 400 if a dataset reference is malformed.
+ * - `GET /v1/quality/datasets` (service): per-dataset counts for the quality reports (quality-stats.ts).
  * - `GET /v1/keys` (agency, auditor, service) → `{elgamalPublicKey}`: the hex ristretto255
  *   public key agencies encrypt blind-mode identifiers to (null without blind keys).
  */
@@ -79,6 +81,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   app.get("/v1/keys", { preHandler: app.authorize("agency", "auditor", "service") }, async () => ({
     elgamalPublicKey: blind ? Buffer.from(blind.elgamalPublicKey).toString("hex") : null,
   }));
+
+  registerQualityStats(app, ctx.pool);
 
   const rekey = httpRekeyer(ctx.config.serviceUrls.pseudonymiser, ctx.jwtSecret);
   await ctx.bus.consume({

@@ -1,0 +1,3 @@
+export { buildApp } from "./app";
+export { catalogueToDcat, DCAT_AP_CONTEXT } from "./catalogue/dcat";
+export { validateDcat } from "./catalogue/dcat-validate";
