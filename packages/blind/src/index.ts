@@ -4,6 +4,8 @@
  * RFC 9497's OPRF (oprf.ts) proves the hash-to-group and scalar arithmetic against the
  * RFC's vectors. Call `await blindReady()` once before anything else.
  */
+
+export type { BlindBackendName } from "./backend";
 export {
   BLIND_PSEUDONYM_LABEL,
   blindLinkagePseudonyms,
@@ -34,4 +36,5 @@ export {
   reshuffleKeyId,
 } from "./key-files";
 export { blind, blindEvaluate, contextString, deriveKeyPair, finalize } from "./oprf";
-export { blindReady } from "./sodium";
+export { BlindWorkerPool } from "./pool";
+export { availableBlindBackends, blindBackendName, blindReady } from "./sodium";
