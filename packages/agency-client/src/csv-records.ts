@@ -12,7 +12,7 @@ import { blindReady, encryptIdentifiers } from "@kruispunt/blind";
 import { type DatasetContract, encodeEvent, type SourceRecord } from "@kruispunt/contracts";
 import { BatchSealer } from "@kruispunt/crypto";
 import { readRecords, type UploadFormat } from "./record-sources";
-import { createRecordValidator, type Refusal } from "./record-validator";
+import { createRecordValidator, type RawFields, type Refusal } from "./record-validator";
 
 export type { Refusal } from "./record-validator";
 
@@ -69,10 +69,22 @@ export interface UploadInput {
   publish: (messages: { key: string; value: Uint8Array }[]) => Promise<void>;
   /** Default: publish every candidate and accept it. */
   admit?: Admit;
+  /** Sees every record as read and every final verdict (intake's quality profile, issue 9). */
+  observer?: UploadObserver;
   batchSize?: number;
 }
 
 export { UploadFormatError } from "./record-sources";
+
+/**
+ * Watches an upload go by, for counts only: `record` gets each record's raw fields
+ * (null for a line refused before it became a record), `verdict` each record's final
+ * verdict. An observer must not keep or send a value.
+ */
+export interface UploadObserver {
+  record(fields: RawFields | null): void;
+  verdict(v: RecordVerdict): void;
+}
 
 /**
  * Reads the whole upload; resolves with the verdict, rejects with UploadFormatError
@@ -107,6 +119,7 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
       }));
     });
   const count = (v: RecordVerdict) => {
+    input.observer?.verdict(v);
     if (v.verdict === "accepted") {
       verdict.accepted += 1;
       return;
@@ -156,6 +169,7 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
 
   for await (const item of readRecords(input.body, input.format ?? "csv", contract)) {
     verdict.submitted += 1;
+    input.observer?.record(item.fields ?? null);
     const checked = item.refusal
       ? { ok: false as const, refusal: item.refusal }
       : validate(item.fields, item.line);

@@ -25,6 +25,9 @@ import {
 } from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
 import { registerCatalogue } from "./catalogue/routes";
+import { createProfiler, recordDateVariableOf } from "./quality/profile";
+import { saveProfile } from "./quality/report";
+import { registerQualityReports } from "./quality/routes";
 
 /** Upload media types and the format each one is read as. */
 const UPLOAD_FORMATS: Record<string, UploadFormat> = {
@@ -44,7 +47,7 @@ const UPLOAD_FORMATS: Record<string, UploadFormat> = {
  *   field and reason code); 400 if the file is not readable CSV or lacks contract columns;
  *   404 for an unregistered dataset; 503 with Retry-After if Kafka did not acknowledge.
  * - `GET /v1/uploads/:uploadId` (role agency): the upload's status and counts.
- * - The dataset catalogue (catalogue/routes.ts).
+ * - The dataset catalogue (catalogue/routes.ts) and quality reports (quality/routes.ts).
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
@@ -147,8 +150,14 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           "UPDATE intake.uploads SET status = $2, submitted = $3, accepted = $4, refused = $5, finished_at = now() WHERE upload_id = $1",
           [uploadId, status, v.submitted, v.accepted, v.refused],
         );
+      // Counts for the quality report (quality/profile.ts); never a value.
+      const profiler = createProfiler(
+        contract,
+        await recordDateVariableOf(ctx.pool, agency, dataset),
+      );
       try {
         const verdict = await processUpload({
+          observer: profiler,
           agency,
           dataset,
           uploadId,
@@ -169,6 +178,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           publish: (messages) => ctx.bus.publish(TOPICS.intake, messages),
         });
         await finish("complete", verdict);
+        await saveProfile(ctx.pool, uploadId, agency, dataset, profiler.finish());
         ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, verdict.accepted);
         ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, verdict.refused);
         await ctx.audit.record({
@@ -214,5 +224,6 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   });
 
   registerCatalogue(app, ctx);
+  registerQualityReports(app, ctx);
   return app;
 }

@@ -24,6 +24,7 @@ const DATATYPES: Record<string, string> = {
   // Contract dates are YYYYMMDD strings (packages/contracts checkVariable).
   date: `${XSD}string`,
   category: `${XSD}string`,
+  decimal: `${XSD}decimal`,
 };
 
 const localContext = {
