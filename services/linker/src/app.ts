@@ -15,6 +15,8 @@ import {
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { unblindRecords } from "./blind";
+import { updateDirectory } from "./directory";
+import { directoryRoutes } from "./directory-routes";
 import { linkRecords } from "./exact-linkage";
 import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
@@ -30,6 +32,8 @@ const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
  * - `GET /v1/quality/datasets` (service): per-dataset counts for the quality reports (quality-stats.ts).
  * - `GET /v1/keys` (agency, auditor, service) → `{elgamalPublicKey}`: the hex ristretto255
  *   public key agencies encrypt blind-mode identifiers to (null without blind keys).
+ * - `POST /v1/directory/lookup` (auditor, service): the reference directory, see
+ *   directory-routes.ts.
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await blindReady();
@@ -83,6 +87,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   }));
 
   registerQualityStats(app, ctx.pool);
+  directoryRoutes(app, ctx.pool, ctx.audit);
 
   const rekey = httpRekeyer(ctx.config.serviceUrls.pseudonymiser, ctx.jwtSecret);
   await ctx.bus.consume({
@@ -110,9 +115,11 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           details: { reason: "KRP_ERR_BLIND_DECRYPT" },
         });
       }
-      const outcome = await inTransaction(ctx.pool, (client) =>
-        linkRecords(client, records, rekey),
-      );
+      const outcome = await inTransaction(ctx.pool, async (client) => {
+        const linked = await linkRecords(client, records, rekey);
+        await updateDirectory(client, linked.events);
+        return linked;
+      });
       await ctx.bus.publish(
         TOPICS.linkage,
         outcome.events.map((e) => ({

@@ -9,7 +9,12 @@
  * - Records with the same linkage pseudonym form one person cluster, named by that
  *   pseudonym. Every pair of records from different datasets in a cluster is a link
  *   decision (method "exact", score 1), stored once.
- * - A withdrawal removes the record from its cluster and records "unlink" decisions.
+ * - A withdrawal removes the record from its cluster and records "unlink" decisions
+ *   (method "withdrawal"); so does a new version whose pseudonym moves the record to
+ *   another cluster (method "update").
+ * - The result depends only on the set of records, not on their arrival order: a live
+ *   record's cluster is named by its highest version's pseudonym (within one key version;
+ *   after a rotation clusters keep their old names). test/linkage-order.test.ts checks it.
  */
 import type { LinkageEvent, PseudonymisedRecord } from "@kruispunt/contracts";
 import type { PoolClient } from "@kruispunt/store";
@@ -96,6 +101,17 @@ export async function linkRecords(
         ? before.cluster_id
         : null;
     const clusterId = other.rows[0]?.cluster_id ?? keepOwn ?? record.linkagePseudonym;
+    // A new version under another pseudonym (a corrected identifier) leaves its old
+    // cluster: its links there end, and are audited as ending.
+    if (before && !before.withdrawn && before.cluster_id && before.cluster_id !== clusterId) {
+      await decideWithPartners(
+        client,
+        record,
+        before.cluster_id,
+        { method: "update", score: 0, outcome: "unlink" },
+        outcome,
+      );
+    }
     await client.query(
       `INSERT INTO linker.records (agency, dataset, source_record_id, version, linkage_pseudonym, key_version, keyring_fingerprint, cluster_id, variables, withdrawn, key_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, $10)
