@@ -156,7 +156,7 @@ describe("exact linkage is order-independent", () => {
         expect(inOrder.clusters).toEqual(model(records));
         expect(inOrder.holdings).toEqual(inOrder.clusters);
       }),
-      { seed: 5, numRuns: 60 },
+      { seed: 5, numRuns: 40 },
     );
   });
 

@@ -151,6 +151,13 @@ describe("reference directory", () => {
     ]);
   });
 
+  it("is described in the linker's OpenAPI document", async () => {
+    const doc = (await (await fetch(`${harness.urls.linker}/openapi.json`)).json()) as {
+      paths: Record<string, { post?: { description?: string } }>;
+    };
+    expect(doc.paths["/v1/directory/lookup"]?.post?.description).toMatch(/^Reference directory/);
+  });
+
   it("closes the period of a dataset whose record is withdrawn", async () => {
     const { Bus, TOPICS } = await import("@kruispunt/bus");
     const { encodeEvent } = await import("@kruispunt/contracts");
