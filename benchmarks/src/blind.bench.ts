@@ -29,6 +29,7 @@
  * synchronous, native ≡ wasm) before timing.
  */
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import {
   availableBlindBackends,
@@ -255,6 +256,36 @@ for (const b of impls) {
   const valid = perOp(() => b.isValidPoint(points));
   perOpCost.set(b.name, varBase);
   opRows.push([b.name, fmt(varBase, 1), fmt(fixedBase, 1), fmt(fromHash, 1), fmt(valid, 1)]);
+}
+// Reference only: sodium-native (prebuilt) has no ristretto255 function; its Ed25519
+// variable-base multiplication (the curve ristretto255 is built on) shows what a prebuilt
+// native libsodium does per operation, one JavaScript call each.
+interface SodiumNative {
+  crypto_scalarmult_ed25519_noclamp(q: Buffer, n: Buffer, p: Buffer): void;
+  crypto_scalarmult_ed25519_base_noclamp(q: Buffer, n: Buffer): void;
+}
+const sodiumNative = createRequire(import.meta.url)("sodium-native") as SodiumNative &
+  Record<string, unknown>;
+{
+  const q = Buffer.alloc(32);
+  const n = Buffer.from(k);
+  const p = Buffer.alloc(32);
+  sodiumNative.crypto_scalarmult_ed25519_base_noclamp(p, n);
+  const loop = (fn: () => void) =>
+    perOp(() => {
+      for (let i = 0; i < OP_N; i++) fn();
+      return -1;
+    });
+  const ed = loop(() => sodiumNative.crypto_scalarmult_ed25519_noclamp(q, n, p));
+  const edBase = loop(() => sodiumNative.crypto_scalarmult_ed25519_base_noclamp(q, n));
+  const rist = Object.keys(sodiumNative).filter((f) => f.includes("ristretto255")).length;
+  opRows.push([
+    `sodium-native ed25519 (${rist} ristretto255 fns)`,
+    fmt(ed, 1),
+    fmt(edBase, 1),
+    "—",
+    "—",
+  ]);
 }
 console.log("");
 printTable(

@@ -6,15 +6,16 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { decryptFlat, encryptFlat, reshuffleFlat } from "./batch";
+import { identifierUniformBytes, type SchemeIdentifier } from "./elgamal";
 import { BlindError } from "./errors";
 import { backend, blindReady } from "./sodium";
 
-/** A request from the pool: one step on one chunk. */
+/** A request from the pool: one step on one chunk (identifiers for encrypt, else bytes). */
 export interface PoolRequest {
   id: number;
   op: "encrypt" | "reshuffle" | "decrypt";
   key: Uint8Array;
-  input: Uint8Array;
+  input: Uint8Array | SchemeIdentifier[];
   offset: number;
 }
 
@@ -27,10 +28,10 @@ port.on("message", ({ id, op, key, input, offset }: PoolRequest) => {
     const b = backend();
     const out =
       op === "encrypt"
-        ? encryptFlat(b, key, input)
+        ? encryptFlat(b, key, identifierUniformBytes(input as SchemeIdentifier[]))
         : op === "reshuffle"
-          ? reshuffleFlat(b, key, input, offset)
-          : decryptFlat(b, key, input, offset);
+          ? reshuffleFlat(b, key, input as Uint8Array, offset)
+          : decryptFlat(b, key, input as Uint8Array, offset);
     port.postMessage({ id, out }, [out.buffer as ArrayBuffer]);
   } catch (e) {
     const error =

@@ -63,5 +63,11 @@ describe.each(availableBlindBackends())("BlindWorkerPool, %s backend", (backendN
     await expect(pool.reshuffleCiphertexts(k, [new Uint8Array(63)])).rejects.toThrow(
       "ciphertext 0 must be 64 bytes",
     );
+    await expect(
+      pool.encryptIdentifiers(pk, [...ids, { scheme: "Bad Scheme", canonical: "1234567" }]),
+    ).rejects.toMatchObject({
+      code: BlindErrorCode.KRP_ERR_BLIND_BAD_INPUT,
+      message: "scheme name has the wrong shape",
+    });
   });
 });

@@ -15,7 +15,6 @@ import type { BlindBackendName } from "./backend";
 import {
   blindPseudonymOfElement,
   CIPHERTEXT_BYTES,
-  identifierUniformBytes,
   joinCiphertexts,
   requireLinkerPublicKey,
   type SchemeIdentifier,
@@ -101,22 +100,30 @@ export class BlindWorkerPool {
     else p.resolve(reply.out as Uint8Array);
   }
 
-  private run(op: Op, key: Uint8Array, input: Uint8Array, offset: number, w: Worker) {
+  private run(
+    op: Op,
+    key: Uint8Array,
+    input: Uint8Array | readonly SchemeIdentifier[],
+    offset: number,
+    w: Worker,
+  ) {
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, op, key, input, offset }, [input.buffer as ArrayBuffer]);
+      const transfer = input instanceof Uint8Array ? [input.buffer as ArrayBuffer] : [];
+      w.postMessage({ id, op, key, input, offset }, transfer);
     });
   }
 
   /**
-   * Runs `op` over `count` records of `inBytes` bytes each in `flat`, one chunk per
-   * worker, and joins the outputs (`outBytes` per record) in order.
+   * Runs `op` over `count` records, one contiguous chunk per worker, and joins the
+   * outputs (`outBytes` per record) in order. `flat` is either `inBytes` bytes per record
+   * or (encrypt) the identifiers themselves, hashed in the workers.
    */
   private async spread(
     op: Op,
     key: Uint8Array,
-    flat: Uint8Array,
+    flat: Uint8Array | readonly SchemeIdentifier[],
     count: number,
     inBytes: number,
     outBytes: number,
@@ -125,8 +132,11 @@ export class BlindWorkerPool {
     const jobs: Promise<Uint8Array>[] = [];
     for (let start = 0, w = 0; start < count; start += chunk, w++) {
       const end = Math.min(count, start + chunk);
-      // slice() copies the chunk into its own buffer so it can be transferred.
-      const input = flat.slice(inBytes * start, inBytes * end);
+      // slice() copies a byte chunk into its own buffer so it can be transferred.
+      const input =
+        flat instanceof Uint8Array
+          ? flat.slice(inBytes * start, inBytes * end)
+          : flat.slice(start, end);
       jobs.push(this.run(op, key, input, start, this.workers[w] as Worker));
     }
     const settled = await Promise.allSettled(jobs);
@@ -147,10 +157,9 @@ export class BlindWorkerPool {
     identifiers: readonly SchemeIdentifier[],
   ): Promise<Uint8Array[]> {
     requireLinkerPublicKey(linkerPublicKey);
-    const uniform = identifierUniformBytes(identifiers);
     const n = identifiers.length;
     return splitCiphertexts(
-      await this.spread("encrypt", linkerPublicKey, uniform, n, 64, CIPHERTEXT_BYTES),
+      await this.spread("encrypt", linkerPublicKey, identifiers, n, 0, CIPHERTEXT_BYTES),
     );
   }
 
