@@ -1,8 +1,14 @@
 /**
  * The only module that touches kafkajs, so the client can be swapped (kafkajs has
  * been unmaintained since 2023). Producers are idempotent with acks from all in-sync
- * replicas; consumers commit an offset only after the handler finished its batch,
- * so a crash redelivers rather than loses (handlers must be idempotent).
+ * replicas; consumers commit an offset only after the handler finished its batch
+ * (handlers commit their database transaction before they resolve), so a crash
+ * redelivers rather than loses (handlers must be idempotent).
+ *
+ * A failing batch is retried: forever with backoff while the error is transient (a
+ * dependency down, see retry.ts), at most `maxAttempts` times otherwise; then its
+ * messages are handled one by one and each one that still fails is published to
+ * `consumer.dead-letter` and skipped, so one poison message cannot stop a partition.
  */
 import kafkajs, {
   type Admin,
@@ -13,7 +19,16 @@ import kafkajs, {
   type Producer,
 } from "kafkajs";
 import type { Logger } from "pino";
-import { TOPIC_SPECS, type TopicName, type TopicSpec } from "./topics";
+import { backoffMs, isTransient } from "./retry";
+import { TOPIC_SPECS, TOPICS, type TopicName, type TopicSpec } from "./topics";
+
+/** Counts the bus reports as it goes (service-kit turns them into metrics). */
+export interface BusObserver {
+  /** `count` messages of `topic` were handled by consumer group `group`. */
+  consumed?: (group: string, topic: string, count: number) => void;
+  /** `count` messages of `topic` were dead-lettered by `group`. */
+  deadLettered?: (group: string, topic: string, count: number) => void;
+}
 
 export interface BusOptions {
   /** host:port list, e.g. ["127.0.0.1:9092"]. */
@@ -25,6 +40,11 @@ export interface BusOptions {
    * deployments, or a test run beside the demo, can share one Kafka cluster.
    */
   namespace?: string;
+  /** Attempts at a failing batch before its messages are dead-lettered (default 5). */
+  maxAttempts?: number;
+  observer?: BusObserver;
+  /** Replication factor of the topics `ensureTopics` creates (default 1). */
+  replicationFactor?: number;
 }
 
 export interface BusMessage {
@@ -42,9 +62,20 @@ export interface ConsumeOptions {
   handleBatch: (messages: BusMessage[]) => Promise<void>;
 }
 
+interface RunningConsumer {
+  consumer: Consumer;
+  groupId: string;
+  topic: TopicName;
+  /** Set while a batch is being retried after a transient error (for readiness). */
+  retrying: string | null;
+  crashed: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** Connected Kafka producer + admin, and a factory for consumers. */
 export class Bus {
-  private readonly consumers: Consumer[] = [];
+  private readonly consumers: RunningConsumer[] = [];
 
   private constructor(
     private readonly kafka: Kafka,
@@ -52,6 +83,9 @@ export class Bus {
     private readonly admin: Admin,
     private readonly logger: Logger,
     private readonly namespace: string,
+    private readonly maxAttempts: number,
+    private readonly observer: BusObserver,
+    private readonly replicationFactor: number,
   ) {}
 
   private name(topic: string): string {
@@ -70,7 +104,14 @@ export class Bus {
       logCreator:
         () =>
         ({ level, log: entry }) => {
-          const { message, ...rest } = entry;
+          const { message, stack, error, ...rest } = entry;
+          // Keep an error's type and stack frames, never its message (it may quote a payload).
+          if (typeof stack === "string")
+            rest.frames = stack
+              .split("\n")
+              .filter((l: string) => /^\s+at /.test(l))
+              .join("\n");
+          if (error) rest.errorType = (error as Error).name;
           // Retries are bounded on purpose, so that intake answers 503 instead of
           // hanging when Kafka is down; kafkajs warns about that on every start.
           if (message.startsWith("Limiting retries for the idempotent producer")) return;
@@ -86,7 +127,16 @@ export class Bus {
     });
     const admin = kafka.admin();
     await Promise.all([producer.connect(), admin.connect()]);
-    return new Bus(kafka, producer, admin, log, options.namespace ?? "");
+    return new Bus(
+      kafka,
+      producer,
+      admin,
+      log,
+      options.namespace ?? "",
+      options.maxAttempts ?? 5,
+      options.observer ?? {},
+      options.replicationFactor ?? 1,
+    );
   }
 
   /**
@@ -102,7 +152,8 @@ export class Bus {
         topics: missing.map((s) => ({
           topic: this.name(s.topic),
           numPartitions: s.numPartitions,
-          replicationFactor: 1,
+          // kafkajs speaks CreateTopics ≤ v3, which has no "broker default" (-1).
+          replicationFactor: this.replicationFactor,
         })),
       });
     }
@@ -132,7 +183,8 @@ export class Bus {
 
   /**
    * Starts a consumer-group member reading `topic` from the beginning. Offsets are
-   * committed after `handleBatch` resolves. Returns once the consumer is running.
+   * committed after `handleBatch` resolves (or its failing messages were
+   * dead-lettered, see the module comment). Returns once the consumer is running.
    */
   async consume(options: ConsumeOptions): Promise<void> {
     const consumer = this.kafka.consumer({
@@ -141,12 +193,22 @@ export class Bus {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
     });
-    this.consumers.push(consumer);
+    const running: RunningConsumer = {
+      consumer,
+      groupId: options.groupId,
+      topic: options.topic,
+      retrying: null,
+      crashed: false,
+    };
+    this.consumers.push(running);
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      running.crashed = !payload.restart;
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.name(options.topic), fromBeginning: true });
     await consumer.run({
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
         const messages: BusMessage[] = batch.messages.map((m) => ({
           topic: options.topic,
           partition: batch.partition,
@@ -155,12 +217,144 @@ export class Bus {
           value: m.value ?? new Uint8Array(),
         }));
         if (messages.length === 0) return;
-        await options.handleBatch(messages);
+        const context = { options, running, heartbeat, isRunning };
+        if (!(await this.attempt(context, messages))) {
+          // Bounded retries used up: isolate the poison message(s).
+          for (const message of messages) {
+            if (messages.length > 1 && (await this.attempt(context, [message]))) continue;
+            await this.deadLetter(options, message);
+          }
+        }
+        this.observer.consumed?.(options.groupId, options.topic, messages.length);
         resolveOffset(batch.lastOffset());
-        await commitOffsetsIfNecessary();
         await heartbeat();
       },
     });
+  }
+
+  /**
+   * Runs the handler on `messages` until it succeeds (→ true) or has failed
+   * `maxAttempts` times with non-transient errors (→ false). Transient errors are
+   * retried without bound, with backoff. Throws if the consumer is stopping, so
+   * the batch is not committed and is redelivered after the restart.
+   */
+  private async attempt(
+    context: {
+      options: ConsumeOptions;
+      running: RunningConsumer;
+      heartbeat: () => Promise<void>;
+      isRunning: () => boolean;
+    },
+    messages: BusMessage[],
+  ): Promise<boolean> {
+    const { options, running } = context;
+    for (let failures = 0, tries = 0; ; ) {
+      try {
+        await options.handleBatch(messages);
+        running.retrying = null;
+        return true;
+      } catch (error) {
+        tries += 1;
+        const transient = isTransient(error);
+        if (!transient) failures += 1;
+        const at = {
+          group: options.groupId,
+          topic: options.topic,
+          partition: messages[0]?.partition,
+          offset: messages[0]?.offset,
+          messages: messages.length,
+        };
+        const type = (error as Error)?.name ?? "Error";
+        const code = (error as { code?: unknown })?.code;
+        this.logger.warn(
+          {
+            ...at,
+            errorType: type,
+            errorCode: typeof code === "string" ? code : undefined,
+            transient,
+            tries,
+          },
+          "batch handler failed; retrying",
+        );
+        if (!transient && failures >= this.maxAttempts) return false;
+        running.retrying = transient
+          ? `${type}${typeof code === "string" ? ` ${code}` : ""}`
+          : null;
+        if (!context.isRunning()) throw error;
+        await sleep(backoffMs(tries));
+        if (!context.isRunning()) throw error;
+        await context.heartbeat().catch(() => {});
+      }
+    }
+  }
+
+  /** Publishes `message` to consumer.dead-letter with where it came from; throws if Kafka refuses. */
+  private async deadLetter(options: ConsumeOptions, message: BusMessage): Promise<void> {
+    await this.producer.send({
+      topic: this.name(TOPICS.consumerDeadLetter),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: Buffer.from(message.value),
+          headers: {
+            "kruispunt-source-topic": this.name(message.topic),
+            "kruispunt-source-partition": String(message.partition),
+            "kruispunt-source-offset": message.offset,
+            "kruispunt-group": this.name(options.groupId),
+            "kruispunt-attempts": String(this.maxAttempts),
+          },
+        },
+      ],
+    });
+    this.observer.deadLettered?.(options.groupId, options.topic, 1);
+    this.logger.error(
+      {
+        group: options.groupId,
+        topic: options.topic,
+        partition: message.partition,
+        offset: message.offset,
+      },
+      "message dead-lettered after bounded retries",
+    );
+  }
+
+  /** Lag of every consumer this bus runs, `{group, topic, lag}` (group and topic without namespace). */
+  async consumerLags(): Promise<{ group: string; topic: TopicName; lag: number }[]> {
+    return Promise.all(
+      this.consumers.map(async (c) => ({
+        group: c.groupId,
+        topic: c.topic,
+        lag: await this.lag(c.groupId, c.topic),
+      })),
+    );
+  }
+
+  /**
+   * Resolves when a broker answers within `timeoutMs` and every consumer runs;
+   * rejects naming the problem (broker unreachable, a consumer stopped, a consumer
+   * waiting out a dependency outage).
+   */
+  async health(timeoutMs = 3_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.admin.describeCluster(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`Kafka did not answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    for (const c of this.consumers) {
+      if (c.crashed) throw new Error(`Kafka consumer ${c.groupId} on ${c.topic} has stopped`);
+      if (c.retrying)
+        throw new Error(`Kafka consumer ${c.groupId} waits for a dependency (${c.retrying})`);
+    }
   }
 
   /** Messages in `topic` not yet committed by `groupId` (sum over partitions). */
@@ -201,9 +395,21 @@ export class Bus {
     );
   }
 
-  /** Disconnects consumers first (so their offsets are committed), then producer and admin. */
+  /**
+   * Stops every consumer: each finishes the batch in hand (its offsets are then
+   * committed) and fetches no more. Producer and admin stay connected.
+   */
+  async stopConsumers(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.consumer.stop()));
+  }
+
+  /**
+   * Disconnects consumers first (each finishes its current batch and commits its
+   * offsets, or, if it is waiting out an outage, leaves the batch uncommitted for
+   * redelivery), then producer and admin.
+   */
   async close(): Promise<void> {
-    await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    await Promise.allSettled(this.consumers.map((c) => c.consumer.disconnect()));
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
     this.logger.debug("kafka connections closed");
   }

@@ -1,2 +1,3 @@
 export * from "./bus";
+export * from "./retry";
 export * from "./topics";

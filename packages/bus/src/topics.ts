@@ -10,6 +10,12 @@ export const TOPICS = {
   pseudonymised: "records.pseudonymised",
   /** Records the pseudonymiser could not process (reason codes only, never identifiers). */
   deadLetter: "records.dead-letter",
+  /**
+   * Messages a consumer could not handle after bounded retries (any topic): the
+   * original key and bytes, with the source topic, partition, offset, group and
+   * error type in headers, so an operator can inspect and replay them.
+   */
+  consumerDeadLetter: "consumer.dead-letter",
   /** Link decisions: linked, unlinked, updated. */
   linkage: "linkage.events",
   /** Audit events from every service. */
@@ -28,6 +34,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { topic: TOPICS.intake, numPartitions: 4 },
   { topic: TOPICS.pseudonymised, numPartitions: 4 },
   { topic: TOPICS.deadLetter, numPartitions: 1 },
+  { topic: TOPICS.consumerDeadLetter, numPartitions: 1 },
   { topic: TOPICS.linkage, numPartitions: 4 },
   { topic: TOPICS.audit, numPartitions: 1 },
 ];

@@ -32,3 +32,31 @@ describe("createLogger", () => {
     expect(lines.join("")).not.toContain("x.y.z");
   });
 });
+
+describe("redaction of quasi-identifiers at any depth", () => {
+  it("censors names, dates of birth and addresses however deep and however spelled", () => {
+    const { lines, stream } = capture();
+    createLogger("test", "info", stream).info(
+      {
+        upload: { rows: [{ person: { given_name: "michaela", Surname: "neumann" } }] },
+        dateOfBirth: "19151111",
+        extra: { "address-1": "stanley street", soc_sec_id: "5304218", state: "nsw" },
+      },
+      "hello",
+    );
+    const line = lines.join("");
+    for (const raw of ["michaela", "neumann", "19151111", "stanley", "5304218"])
+      expect(line).not.toContain(raw);
+    expect(JSON.parse(line).extra.state).toBe("nsw");
+    expect(JSON.parse(line).name).toBe("test");
+  });
+
+  it("logs an error's type and stack frames, not its message", () => {
+    const { lines, stream } = capture();
+    createLogger("test", "info", stream).error({ err: new Error("bad id 5304218") }, "failed");
+    const line = JSON.parse(lines.join(""));
+    expect(JSON.stringify(line)).not.toContain("5304218");
+    expect(line.err.type).toBe("Error");
+    expect(line.err.stack).toMatch(/^\s+at /);
+  });
+});

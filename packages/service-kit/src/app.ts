@@ -5,9 +5,8 @@
  */
 import fastifyJwt from "@fastify/jwt";
 import { type Claims, claimsSchema, type Role } from "@kruispunt/auth";
-import type { Logger, ServiceMetrics } from "@kruispunt/observability";
+import { type Logger, type ServiceMetrics, stackWithoutMessage } from "@kruispunt/observability";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { Counter } from "prom-client";
 import { ERRORS, KrpError } from "./errors";
 import { registerOpenApi } from "./openapi";
 
@@ -34,13 +33,39 @@ export interface ServiceAppOptions {
   ready?: () => Promise<void>;
   /** Largest JSON body in bytes (default 1 MiB); uploads stream and are not bound by it. */
   bodyLimit?: number;
+  /**
+   * Milliseconds a whole request (headers and body) may take before the server
+   * answers 408 and closes the socket, so a client trickling bytes cannot hold a
+   * connection (default 120 000; config HTTP_REQUEST_TIMEOUT_MS).
+   */
+  requestTimeoutMs?: number;
+  /** Milliseconds a socket may stay idle (default 30 000; config HTTP_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * What the request log line says about a request: method and route template
+ * (`/v1/uploads/:uploadId`), never the raw URL, whose path or query could carry an
+ * identifier a client put there.
+ */
+function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    route: request.routeOptions?.url ?? "unmatched",
+    remoteAddress: request.ip,
+  };
 }
 
 /** Builds the app without listening, so tests can use `inject()`. */
 export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
+  const requestTimeout = options.requestTimeoutMs ?? 120_000;
   const app = Fastify({
-    loggerInstance: options.logger,
+    loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout,
+    connectionTimeout: options.idleTimeoutMs ?? 30_000,
+    // Node checks request timeouts every connectionsCheckingInterval (default 30 s).
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(30_000, requestTimeout / 4)) },
   }) as unknown as FastifyInstance;
 
   app.register(fastifyJwt, { secret: options.jwtSecret });
@@ -63,18 +88,14 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
     }
   });
 
-  const requests = new Counter({
-    name: "kruispunt_http_requests_total",
-    help: "HTTP requests by route template, method and status",
-    labelNames: ["route", "method", "status"] as const,
-    registers: [options.metrics.registry],
-  });
   app.addHook("onResponse", async (request, reply) => {
-    requests.inc({
+    const labels = {
       route: request.routeOptions.url ?? "unmatched",
       method: request.method,
       status: reply.statusCode,
-    });
+    };
+    options.metrics.httpRequests.inc(labels);
+    options.metrics.httpSeconds.observe(labels, reply.elapsedTime / 1000);
   });
 
   app.setErrorHandler(
@@ -82,27 +103,40 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
       sendError(error, request, reply),
   );
 
-  app.get("/health/live", { schema: healthSchema("Liveness: the process answers.") }, async () => ({
-    status: "live",
-    service: options.name,
-  }));
-  app.get(
-    "/health/ready",
-    {
-      schema: healthSchema(
-        "Readiness: 200 when the service's dependencies answer, 503 with Retry-After and the reason otherwise.",
-      ),
-    },
-    async (_request, reply) => {
-      try {
-        await options.ready?.();
-        return { status: "ready", service: options.name };
-      } catch (error) {
-        reply.code(503).header("retry-after", "5");
-        return { status: "unavailable", service: options.name, reason: (error as Error).message };
-      }
-    },
-  );
+  const live = async () => ({ status: "live", service: options.name });
+  const ready = async (_request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await options.ready?.();
+      return { status: "ready", service: options.name };
+    } catch (error) {
+      reply.code(503).header("retry-after", "5");
+      return { status: "unavailable", service: options.name, reason: (error as Error).message };
+    }
+  };
+  // /healthz and /readyz are the names Kubernetes probes use; /health/live and
+  // /health/ready stay as aliases for existing clients. Probes log at warn only.
+  for (const path of ["/healthz", "/health/live"]) {
+    app.get(
+      path,
+      {
+        schema: healthSchema("Liveness: 200 while the process serves requests."),
+        logLevel: "warn",
+      },
+      live,
+    );
+  }
+  for (const path of ["/readyz", "/health/ready"]) {
+    app.get(
+      path,
+      {
+        schema: healthSchema(
+          "Readiness: 200 when PostgreSQL and Kafka answer (a broker responds, no consumer stopped or waiting out an outage), 503 with Retry-After and the reason otherwise.",
+        ),
+        logLevel: "warn",
+      },
+      ready,
+    );
+  }
   app.get(
     "/metrics",
     {
@@ -111,8 +145,10 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
           "Prometheus metrics in the text exposition format (counts only, no identifiers).",
         tags: ["operations"],
       },
+      logLevel: "warn",
     },
     async (_request, reply) => {
+      await Promise.allSettled(options.metrics.refresh.map((refresh) => refresh()));
       reply.type(options.metrics.registry.contentType);
       return options.metrics.registry.metrics();
     },
@@ -152,6 +188,12 @@ function sendError(
       message: ERRORS.KRP_ERR_UNSUPPORTED_MEDIA_TYPE.description,
     });
   }
+  if (status === 413) {
+    return reply.code(413).send({
+      code: "KRP_ERR_PAYLOAD_TOO_LARGE",
+      message: ERRORS.KRP_ERR_PAYLOAD_TOO_LARGE.description,
+    });
+  }
   if (status >= 400 && status < 500) {
     // Parser messages can quote the body (which may hold an identifier): keep
     // fastify's schema-validation text, replace everything else by a fixed one.
@@ -160,8 +202,9 @@ function sendError(
       : `malformed request (${error.code ?? "bad input"})`;
     return reply.code(status).send({ code: "KRP_ERR_BAD_REQUEST", message });
   }
+  // The stack without its message line: a message can quote input (see logger.ts).
   request.log.error(
-    { err: { type: error.name, code: error.code, stack: error.stack } },
+    { err: { type: error.name, code: error.code, stack: stackWithoutMessage(error) } },
     "unhandled error",
   );
   return reply

@@ -6,7 +6,12 @@
 import { TOPICS } from "@kruispunt/bus";
 import { decodeEvent } from "@kruispunt/contracts";
 import { cryptoReady, currentKey, readKeyring } from "@kruispunt/crypto";
-import { buildServiceApp, keyFiles, type ServiceContext } from "@kruispunt/service-kit";
+import {
+  buildServiceApp,
+  keyFiles,
+  type ServiceContext,
+  serviceAppOptions,
+} from "@kruispunt/service-kit";
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { appendEvents, checkpointHead, toAuditEvent } from "./chain-store";
@@ -31,13 +36,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
   const signing = currentKey(readKeyring(keyFiles(ctx.config.keysDir).auditKeyring), "signing");
   const pool = writerPool(ctx.config.databaseUrl);
-  const app = buildServiceApp({
-    name: "audit",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    jwtSecret: ctx.jwtSecret,
-    ready: writerReady(pool),
-  });
+  const app = buildServiceApp(serviceAppOptions(ctx, writerReady(pool)));
   registerAuditRoutes(app, { pool, signing });
   registerLinkageLog(app, pool);
   registerConsole(app);
@@ -65,6 +64,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       const events = messages.map((m) => toAuditEvent(decodeEvent("AuditEvent", m.value)));
       const appended = await inTransaction(pool, (client) => appendEvents(client, events));
       ctx.metrics.records.inc({ stage: "audit", outcome: "appended" }, appended);
+      ctx.metrics.recordsOut.inc({ stage: "audit" }, appended);
       sinceCheckpoint += appended;
       if (sinceCheckpoint >= CHECKPOINT_EVERY_ENTRIES) await checkpoint();
     },

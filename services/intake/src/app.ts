@@ -18,10 +18,10 @@ import { contractSchema, type DatasetContract, datasetName } from "@kruispunt/co
 import { cryptoReady } from "@kruispunt/crypto";
 import {
   buildServiceApp,
-  databaseReady,
   KrpError,
   keyFiles,
   type ServiceContext,
+  serviceAppOptions,
 } from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
 import { registerCatalogue } from "./catalogue/routes";
@@ -56,13 +56,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     readFileSync(keyFiles(ctx.config.keysDir).pseudonymiserSealPublic, "utf8").trim(),
     "hex",
   );
-  const app = buildServiceApp({
-    name: "intake",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    jwtSecret: ctx.jwtSecret,
-    ready: databaseReady(ctx.pool),
-  });
+  const app = buildServiceApp(serviceAppOptions(ctx));
 
   // Uploads stream: hand fastify's raw request stream to the record reader.
   app.addContentTypeParser([...Object.keys(UPLOAD_FORMATS)], (_request, payload, done) =>
@@ -181,6 +175,10 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         await saveProfile(ctx.pool, uploadId, agency, dataset, profiler.finish());
         ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, verdict.accepted);
         ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, verdict.refused);
+        ctx.metrics.recordsIn.inc({ stage: "intake" }, verdict.submitted);
+        ctx.metrics.recordsOut.inc({ stage: "intake" }, verdict.accepted);
+        for (const refusal of verdict.refusals)
+          ctx.metrics.recordsRefused.inc({ stage: "intake", reason: refusal.code });
         await ctx.audit.record({
           actor: agency,
           role: "agency",

@@ -7,10 +7,10 @@ import { TOPICS } from "@kruispunt/bus";
 import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
 import {
   buildServiceApp,
-  databaseReady,
   derivedEventId,
   KrpError,
   type ServiceContext,
+  serviceAppOptions,
 } from "@kruispunt/service-kit";
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
@@ -39,13 +39,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await blindReady();
   // Blind mode: ElGamal secret x and the linker's own linkage key (null if not set up).
   const blind = readLinkerBlindKeys(ctx.config.keysDir);
-  const app = buildServiceApp({
-    name: "linker",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    jwtSecret: ctx.jwtSecret,
-    ready: databaseReady(ctx.pool),
-  });
+  const app = buildServiceApp(serviceAppOptions(ctx));
 
   app.get("/v1/stats", { preHandler: app.authorize("auditor", "service") }, async () => {
     const { rows } = await ctx.pool.query(
@@ -139,6 +133,17 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         })),
       );
       ctx.metrics.records.inc({ stage: "link", outcome: "linked" }, outcome.events.length);
+      ctx.metrics.recordsOut.inc({ stage: "linker" }, outcome.events.length);
+      for (const d of outcome.decisions)
+        ctx.metrics.linkDecisions.inc({ method: d.method, outcome: d.outcome });
+      ctx.metrics.recordsRefused.inc(
+        { stage: "linker", reason: "KRP_ERR_KEY_MISMATCH" },
+        outcome.keyMismatch.length,
+      );
+      ctx.metrics.recordsRefused.inc(
+        { stage: "linker", reason: "KRP_ERR_BLIND_DECRYPT" },
+        unblinded.refused.length,
+      );
       ctx.metrics.records.inc({ stage: "link", outcome: "stale" }, outcome.stale);
       ctx.metrics.records.inc(
         { stage: "link", outcome: "key-mismatch" },

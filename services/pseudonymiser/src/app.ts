@@ -7,9 +7,9 @@ import { TOPICS } from "@kruispunt/bus";
 import { BatchOpener, cryptoReady } from "@kruispunt/crypto";
 import {
   buildServiceApp,
-  databaseReady,
   derivedEventId,
   type ServiceContext,
+  serviceAppOptions,
 } from "@kruispunt/service-kit";
 import type { FastifyInstance } from "fastify";
 import { loadKeys } from "./keys";
@@ -28,13 +28,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   // Blind mode's reshuffle scalar k; null if the deployment has no blind keys.
   const blind = readPseudonymiserBlindKeys(ctx.config.keysDir);
   const opener = new BatchOpener(keys.sealPublicKey, keys.sealSecretKey);
-  const app = buildServiceApp({
-    name: "pseudonymiser",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    jwtSecret: ctx.jwtSecret,
-    ready: databaseReady(ctx.pool),
-  });
+  const app = buildServiceApp(serviceAppOptions(ctx));
 
   registerRoutes(app, keys, ctx.audit);
   app.get("/v1/keys", { preHandler: app.authorize("agency", "auditor", "service") }, async () => ({
@@ -79,6 +73,9 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           },
         })),
       );
+      ctx.metrics.recordsOut.inc({ stage: "pseudonymiser" }, outcome.pseudonymised.length);
+      for (const d of outcome.deadLetters)
+        ctx.metrics.recordsRefused.inc({ stage: "pseudonymiser", reason: d.code });
       for (const [, c] of outcome.counts) {
         ctx.metrics.records.inc(
           { stage: "pseudonymise", outcome: "pseudonymised" },

@@ -10,10 +10,10 @@ import { decodeEvent } from "@kruispunt/contracts";
 import { cryptoReady, currentKey, readKeyring } from "@kruispunt/crypto";
 import {
   buildServiceApp,
-  databaseReady,
   KrpError,
   keyFiles,
   type ServiceContext,
+  serviceAppOptions,
 } from "@kruispunt/service-kit";
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
@@ -45,13 +45,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
   const release = currentKey(readKeyring(keyFiles(ctx.config.keysDir).releaseKeyring), "release");
   const extractsDir = join(ctx.config.dataDir, "release", "extracts");
-  const app = buildServiceApp({
-    name: "release",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    jwtSecret: ctx.jwtSecret,
-    ready: databaseReady(ctx.pool),
-  });
+  const app = buildServiceApp(serviceAppOptions(ctx));
 
   const loadProject = async (id: string) => {
     if (!projectIdPattern.test(id))
@@ -193,6 +187,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           dir: join(extractsDir, extractId),
         });
       } catch (error) {
+        const refused = (error as { code?: string }).code === "KRP_ERR_DISCLOSURE_REFUSED";
+        ctx.metrics.extractBuilds.inc({ outcome: refused ? "refused" : "failed" });
         if ((error as { code?: string }).code === "KRP_ERR_DISCLOSURE_REFUSED") {
           await ctx.audit.record({
             actor: request.user.sub,
@@ -232,6 +228,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         counts: { rows: result.rows, suppressed: result.suppressed, k: spec.k },
         details: { extractId },
       });
+      ctx.metrics.extractBuilds.inc({ outcome: "built" });
       reply.code(201);
       return {
         extractId,
@@ -295,6 +292,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     handleBatch: async (messages) => {
       const events = messages.map((m) => decodeEvent("LinkageEvent", m.value));
       await inTransaction(ctx.pool, (client) => applyLinkageEvents(client, events));
+      ctx.metrics.recordsOut.inc({ stage: "release" }, events.length);
     },
   });
   return app;

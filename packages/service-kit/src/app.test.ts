@@ -1,0 +1,124 @@
+/**
+ * The shared fastify app without Kafka or PostgreSQL: a forced error on a request
+ * carrying raw identifiers and quasi-identifiers leaves no trace of them in the log
+ * or in the answer; oversized bodies get 413; health and metrics endpoints.
+ */
+import { Writable } from "node:stream";
+import { createLogger, createMetrics } from "@kruispunt/observability";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildServiceApp } from "./app";
+
+// FEBRL 4 rec-1070-org: the identifier and quasi-identifiers a client might send.
+const RAW = {
+  soc_sec_id: "5304218",
+  given_name: "michaela",
+  surname: "neumann",
+  date_of_birth: "19151111",
+  address_1: "stanley street",
+};
+
+const lines: string[] = [];
+const sink = new Writable({
+  write(chunk, _enc, done) {
+    lines.push(String(chunk));
+    done();
+  },
+});
+const metrics = createMetrics("test");
+let ready = true;
+const app = buildServiceApp({
+  name: "test",
+  logger: createLogger("test", "trace", sink),
+  metrics,
+  jwtSecret: "test-secret-test-secret-test-secret",
+  bodyLimit: 1024,
+  ready: async () => {
+    if (!ready) throw new Error("PostgreSQL: connection refused");
+  },
+});
+// A handler that fails the worst way: its error message quotes the request body.
+app.post("/v1/boom/:id", async (request) => {
+  request.log.info({ record: request.body, query: request.query }, "handling");
+  throw new Error(`cannot handle ${JSON.stringify(request.body)}`);
+});
+
+beforeAll(() => app.ready());
+afterAll(() => app.close());
+
+describe("a forced error on a request carrying raw identifiers", () => {
+  it("answers 500 KRP_ERR_INTERNAL and no log line or answer holds any of them", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: `/v1/boom/${RAW.soc_sec_id}?surname=${RAW.surname}`,
+      payload: { ...RAW, nested: { person: { ...RAW } } },
+    });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({
+      code: "KRP_ERR_INTERNAL",
+      message: "An unexpected error; details are in the service log, never in the response.",
+    });
+    const log = lines.join("");
+    expect(log).toContain('"unhandled error"');
+    expect(log).toContain('"route":"/v1/boom/:id"');
+    for (const value of Object.values(RAW)) {
+      expect(response.body).not.toContain(value);
+      expect(log).not.toContain(value);
+    }
+  });
+
+  it("a malformed JSON body quoting an identifier gets 400 without echoing it", async () => {
+    lines.length = 0;
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/boom/x",
+      headers: { "content-type": "application/json" },
+      payload: `{"soc_sec_id": ${RAW.soc_sec_id}x}`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe("KRP_ERR_BAD_REQUEST");
+    expect(response.body + lines.join("")).not.toContain(RAW.soc_sec_id);
+  });
+});
+
+describe("limits", () => {
+  it("answers 413 KRP_ERR_PAYLOAD_TOO_LARGE to a body over the limit", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/boom/x",
+      payload: { padding: "x".repeat(2048) },
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().code).toBe("KRP_ERR_PAYLOAD_TOO_LARGE");
+  });
+});
+
+describe("health and metrics", () => {
+  it("serves /healthz and /readyz with the /health/* aliases; readiness follows the check", async () => {
+    for (const url of ["/healthz", "/health/live"]) {
+      expect((await app.inject({ url })).json()).toEqual({ status: "live", service: "test" });
+    }
+    for (const url of ["/readyz", "/health/ready"]) {
+      expect((await app.inject({ url })).statusCode).toBe(200);
+    }
+    ready = false;
+    const down = await app.inject({ url: "/readyz" });
+    ready = true;
+    expect(down.statusCode).toBe(503);
+    expect(down.headers["retry-after"]).toBe("5");
+    expect(down.json()).toEqual({
+      status: "unavailable",
+      service: "test",
+      reason: "PostgreSQL: connection refused",
+    });
+  });
+
+  it("/metrics has a latency histogram by route template and runs the refreshers", async () => {
+    metrics.refresh.push(async () => metrics.consumerLag.set({ group: "g", topic: "t" }, 7));
+    const text = (await app.inject({ url: "/metrics" })).body;
+    expect(text).toMatch(
+      /kruispunt_http_request_duration_seconds_count\{service="test",route="\/v1\/boom\/:id",method="POST",status="500"\} 1/,
+    );
+    expect(text).toContain('kruispunt_kafka_consumer_lag{group="g",topic="t",service="test"} 7');
+    expect(text).not.toContain(RAW.soc_sec_id);
+  });
+});
