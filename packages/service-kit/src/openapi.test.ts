@@ -67,7 +67,9 @@ describe("GET /openapi.json", () => {
     expect(routes.sort()).toEqual([
       "GET /health/live",
       "GET /health/ready",
+      "GET /healthz",
       "GET /metrics",
+      "GET /readyz",
       "GET /v1/things/{thing}",
       "POST /v1/things",
     ]);
