@@ -9,6 +9,7 @@ import { ROLES, type Role } from "@kruispunt/auth";
 import { loadConfig, REPO_ROOT } from "@kruispunt/service-kit";
 import { agencyCommand } from "./agency-command";
 import { auditCommand } from "./audit-command";
+import { FINDABILITY_HELP, findabilityCommand } from "./catalogue-command";
 import { KruispuntClient } from "./client";
 import { demo } from "./demo/command";
 import { prepareDatabase } from "./demo/main-job";
@@ -42,6 +43,7 @@ const HELP = `kruispunt <command> [options]
   audit query [--action A] [--actor X] [--object PREFIX] [--from ISO] [--to ISO] [--limit N]
   audit export --format ndjson|csv [filters as for query]
   audit linkage-log --linkage-pseudonym LP | --project P --project-pseudonym PP
+${FINDABILITY_HELP}
 
 Environment: KAFKA_BROKERS (unset: demo starts local Kafka on 127.0.0.1:9092),
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/kruispunt),
@@ -138,6 +140,18 @@ async function main(argv: string[]): Promise<number> {
       );
     case "audit":
       return auditCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
+    case "catalogue":
+    case "quality":
+    case "usage":
+    case "error-report": {
+      const code = await findabilityCommand(
+        command,
+        rest,
+        new KruispuntClient({ keysDir: config.keysDir }),
+      );
+      if (code !== null) return code;
+      break;
+    }
     case undefined:
     case "help":
     case "--help":

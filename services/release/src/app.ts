@@ -18,10 +18,13 @@ import {
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { assertInCatalogue } from "./catalogue-check";
+import { registerErrorReports } from "./error-reports";
 import { buildExtract } from "./extract";
 import { registerLinkageLog, storeExtractMembers } from "./extract-members";
 import { applyLinkageEvents } from "./materialise";
 import { projectSpecSchema, specProblems } from "./project";
+import { registerUsage } from "./usage";
 
 const decisionSchema = z.object({
   decision: z.enum(["approve", "reject", "withdraw"]),
@@ -31,7 +34,8 @@ const projectIdPattern = /^p-[0-9a-f]{12}$/;
 
 /**
  * Builds the app and starts the linkage.events consumer.
- * - `POST /v1/projects` (researcher): file a project (ProjectSpec) → 201 `{projectId, status: "submitted"}`; 400 naming each bad field.
+ * - `POST /v1/projects` (researcher): file a project (ProjectSpec) → 201 `{projectId, status: "submitted"}`; 400 naming each bad field
+ *   and each variable or cohort dataset intake's catalogue lacks (catalogue-check.ts).
  * - `GET /v1/projects/:id` (researcher who filed it, committee, auditor) → the project.
  * - `POST /v1/projects/:id/decision` (committee) `{decision: approve|reject|withdraw, reference}` → the project; 409 if the transition is not allowed.
  * - `POST /v1/projects/:id/extracts` (the filing researcher): build an extract → 201 `{extractId, rows, suppressed, k, files}`;
@@ -40,6 +44,7 @@ const projectIdPattern = /^p-[0-9a-f]{12}$/;
  * - `GET /v1/stats` (auditor, service) → `{records, clusters}` in release's view.
  * - `GET /v1/linkage-log?linkagePseudonym=LP` or `?projectId=P&projectPseudonym=PP` (auditor,
  *   audited) → the extracts that released the person; see registerLinkageLog.
+ * - Error reports (error-reports.ts) and usage transparency for agencies (usage.ts), issue 9.
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await cryptoReady();
@@ -84,6 +89,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     const problems = specProblems(parsed.data);
     if (problems.length > 0)
       throw new KrpError("KRP_ERR_BAD_REQUEST", "the project is invalid", { issues: problems });
+    await assertInCatalogue(parsed.data, ctx.config.serviceUrls.intake, ctx.jwtSecret);
     const projectId = `p-${randomUUID().replaceAll("-", "").slice(0, 12)}`;
     await ctx.pool.query(
       "INSERT INTO release.projects (project_id, title, spec, researcher, status, expires_at) VALUES ($1, $2, $3, $4, 'submitted', $5)",
@@ -285,6 +291,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   });
 
   registerLinkageLog(app, ctx);
+  registerErrorReports(app, ctx);
+  registerUsage(app, ctx);
 
   await ctx.bus.consume({
     groupId: "release",
