@@ -3,7 +3,7 @@
  * released as an extract, driven through the services' HTTP APIs the way the three
  * personas would. Used by `kruispunt demo` and by the end-to-end test.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { Bus, TOPICS, type TopicName } from "@kruispunt/bus";
@@ -11,6 +11,13 @@ import { createLogger } from "@kruispunt/observability";
 import { ensureDatabase, migrate } from "@kruispunt/store";
 import type { KruispuntClient } from "../client";
 import { febrlSubmission, type LinkageQuality, scoreLinkage } from "./febrl";
+import {
+  catalogueAndQuality,
+  type ErrorReportSummary,
+  errorReportRoundTrip,
+  type FindabilitySummary,
+  publishCatalogueEntry,
+} from "./findability";
 
 export interface MainJobOptions {
   client: KruispuntClient;
@@ -43,6 +50,11 @@ export interface Summary {
     checkpoints: number;
     by_action: Record<string, number>;
   };
+  /** Issue 9: catalogue entries and search, DCAT-AP export, quality per dataset. */
+  catalogue: FindabilitySummary["catalogue"];
+  quality: FindabilitySummary["quality"];
+  error_report: ErrorReportSummary;
+  usage: Record<string, { project: string; variables: string[]; persons: number }[]>;
 }
 
 interface Verdict {
@@ -109,6 +121,7 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
       agency(name),
       febrlContract(options.mode ?? "keyed"),
     );
+    await publishCatalogueEntry(client, name);
     const verdict = await client.request<Verdict>(
       "intake",
       "POST",
@@ -235,6 +248,27 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
       `extract: ${extract.rows} persons released with k=${extract.k}, ${extract.suppressed} suppressed → ${extractDir}`,
     );
 
+    // 4b. Catalogue, quality reports, and an error report from the researcher to beta.
+    mkdirSync(options.outDir, { recursive: true });
+    const findability = await catalogueAndQuality(
+      client,
+      Object.keys(subs),
+      researcher.sub,
+      options.outDir,
+      say,
+    );
+    const roundTrip = await errorReportRoundTrip(
+      client,
+      {
+        researcherSub: researcher.sub,
+        projectId: project.projectId,
+        extractCsv: readFileSync(join(extractDir, "extract.csv"), "utf8"),
+        column: "postcode_region",
+        owner: "beta",
+      },
+      say,
+    );
+
     // 5. The auditor waits for the log to catch up, checkpoints and verifies it.
     await waitFor(
       "the audit log to take in every event",
@@ -274,6 +308,10 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
         checkpoints: verify.checkpoints,
         by_action: stats.byAction,
       },
+      catalogue: findability.catalogue,
+      quality: findability.quality,
+      error_report: roundTrip.error_report,
+      usage: { beta: roundTrip.usage },
     };
     mkdirSync(options.outDir, { recursive: true });
     writeFileSync(join(options.outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
