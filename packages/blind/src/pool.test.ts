@@ -22,7 +22,7 @@ describe.each(availableBlindBackends())("BlindWorkerPool, %s backend", (backendN
   beforeAll(async () => {
     await blindReady({ backend: backendName });
     pool = await BlindWorkerPool.start({ size: 3, backend: backendName });
-  });
+  }, 120_000); // each worker loads TypeScript through tsx: seconds on a loaded machine
   afterAll(async () => {
     await pool.close();
   });
