@@ -17,6 +17,21 @@ const ids = Array.from({ length: 37 }, (_, i) => ({
 }));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
+describe("BlindWorkerPool lifecycle", () => {
+  it("close() rejects what is still pending instead of leaving it hanging", async () => {
+    await blindReady({ backend: "wasm" });
+    const pool = await BlindWorkerPool.start({ size: 1, backend: "wasm" });
+    const { publicKey: pk } = generateElGamalKeyPair();
+    const many = Array.from({ length: 2_000 }, (_, i) => ({
+      scheme: "febrl-ssn",
+      canonical: String(3_000_000 + i),
+    }));
+    const pending = pool.encryptIdentifiers(pk, many);
+    await pool.close();
+    await expect(pending).rejects.toThrow("blind worker pool closed");
+  }, 120_000);
+});
+
 describe.each(availableBlindBackends())("BlindWorkerPool, %s backend", (backendName) => {
   let pool: BlindWorkerPool;
   beforeAll(async () => {

@@ -90,6 +90,8 @@ export class BlindWorkerPool {
   /** Stops the workers; pending requests are rejected. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const p of this.pending.values()) p.reject(new Error("blind worker pool closed"));
+    this.pending.clear();
   }
 
   private settle(reply: Reply): void {
