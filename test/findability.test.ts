@@ -277,3 +277,108 @@ describe("every role against every issue-9 endpoint", () => {
     expect((person?.sourceRecordIds as string[]).length).toBe(1);
   });
 });
+
+describe("hostile input to the issue-9 endpoints gets a 4xx naming the field", () => {
+  const alpha = () => ROLES.alpha ?? null;
+  const owner = () => ROLES.owner ?? null;
+  const reports = () => `/v1/projects/${summary.extract.project}/error-reports`;
+  const issues = (body: unknown) =>
+    ((body as { details?: { issues?: { path: string }[] } }).details?.issues ?? []).map(
+      (i) => i.path,
+    );
+
+  it("catalogue metadata", async () => {
+    const missing = await call("intake", "PUT", "/v1/datasets/persons/catalogue", alpha(), {
+      title: "x",
+      extra: 1,
+    });
+    expect(missing.status).toBe(400);
+    expect(issues(missing.body).sort()).toEqual(["", "legalBasis", "title"]);
+    const notADate = await call("intake", "PUT", "/v1/datasets/persons/catalogue", alpha(), {
+      title: "Persons",
+      legalBasis: "GDPR art. 6",
+      recordDateVariable: "state",
+    });
+    expect(notADate.status).toBe(422);
+    expect((notADate.body as { message: string }).message).toContain("recordDateVariable");
+    expect(
+      (
+        await call("intake", "PUT", "/v1/datasets/nothing/catalogue", alpha(), {
+          title: "Persons",
+          legalBasis: "GDPR",
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it("catalogue search and entries", async () => {
+    expect((await call("intake", "GET", "/v1/catalogue/search?q=", owner())).status).toBe(400);
+    expect(
+      (await call("intake", "GET", `/v1/catalogue/search?q=${"a".repeat(201)}`, owner())).status,
+    ).toBe(400);
+    const operators = await call(
+      "intake",
+      "GET",
+      `/v1/catalogue/search?q=${encodeURIComponent("!!(&| :* ' \\")}`,
+      owner(),
+    );
+    expect(operators.status).toBe(200);
+    expect((await call("intake", "GET", "/v1/catalogue/ALPHA/persons", owner())).status).toBe(400);
+    expect((await call("intake", "GET", "/v1/catalogue/alpha/nothing", owner())).status).toBe(404);
+    expect((await call("intake", "GET", "/v1/uploads/not-a-uuid/quality", alpha())).status).toBe(
+      400,
+    );
+  });
+
+  it("error reports and answers", async () => {
+    const badPseudonym = await call("release", "POST", reports(), owner(), {
+      projectPseudonym: "XYZ",
+      variable: "state",
+      description: "bad",
+    });
+    expect(badPseudonym.status).toBe(400);
+    expect(issues(badPseudonym.body)).toEqual(["projectPseudonym"]);
+    const both = await call("release", "POST", reports(), owner(), {
+      projectPseudonym: "0".repeat(64),
+      cohort: true,
+      variable: "state",
+      description: "both",
+    });
+    expect(both.status).toBe(400);
+    const column = await call("release", "POST", reports(), owner(), {
+      cohort: true,
+      variable: "income",
+      description: "no such column",
+    });
+    expect(column.status).toBe(400);
+    expect((column.body as { message: string }).message).toContain('"income"');
+    const stranger = await call("release", "POST", reports(), owner(), {
+      projectPseudonym: "0".repeat(64),
+      variable: "state",
+      description: "nobody has it",
+    });
+    expect(stranger.status).toBe(404);
+    expect(
+      (
+        await call("release", "POST", "/v1/error-reports/nope/answer", alpha(), {
+          outcome: "confirmed",
+          comment: "x",
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(
+          "release",
+          "POST",
+          `/v1/error-reports/${summary.error_report.report}/answer`,
+          ROLES.beta ?? null,
+          {
+            outcome: "maybe",
+            comment: "x",
+          },
+        )
+      ).status,
+    ).toBe(400);
+  });
+});
