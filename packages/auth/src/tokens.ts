@@ -13,8 +13,15 @@ import { z } from "zod";
 export const ROLES = ["agency", "researcher", "committee", "auditor", "service"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Claims every token carries: `sub` names the agency, researcher or auditor. */
-export const claimsSchema = z.object({ sub: z.string().min(1).max(128), role: z.enum(ROLES) });
+/**
+ * Claims every token carries: `sub` names the agency, researcher or auditor. An
+ * agency token may carry `datasets`: then it may touch only those of its datasets.
+ */
+export const claimsSchema = z.object({
+  sub: z.string().min(1).max(128),
+  role: z.enum(ROLES),
+  datasets: z.array(z.string().max(64)).max(1000).optional(),
+});
 export type Claims = z.infer<typeof claimsSchema>;
 
 /**

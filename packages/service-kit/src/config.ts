@@ -56,6 +56,8 @@ export function configSchema(service: ServiceName) {
     /** On SIGTERM, in-flight work gets this long to finish before the process exits anyway. */
     SHUTDOWN_GRACE_MS: milliseconds(20_000),
     ...urls,
+    /** Intake answers 503 while the pseudonymiser is more records than this behind. */
+    INTAKE_MAX_BACKLOG: z.coerce.number().int().min(0).default(1_000_000),
   });
 }
 
@@ -74,6 +76,8 @@ export interface ServiceConfig {
   requestTimeoutMs: number;
   idleTimeoutMs: number;
   shutdownGraceMs: number;
+  /** Records on records.intake not yet consumed by the pseudonymiser above which intake answers 503. */
+  intakeMaxBacklog: number;
   /** Base URL of each service, from KRUISPUNT_<SERVICE>_URL or http://127.0.0.1:<default port>. */
   serviceUrls: Record<ServiceName, string>;
 }
@@ -123,6 +127,7 @@ export function loadConfig(
     requestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS,
     idleTimeoutMs: parsed.HTTP_IDLE_TIMEOUT_MS,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS,
+    intakeMaxBacklog: parsed.INTAKE_MAX_BACKLOG,
     serviceUrls: Object.fromEntries(
       SERVICE_NAMES.map((s) => [
         s,

@@ -39,9 +39,15 @@ export interface ServiceContext {
   jwtSecret: string;
 }
 
-/** Loads config and connects to Kafka and PostgreSQL. Rejects if either is unreachable. */
-export async function createContext(service: ServiceName): Promise<ServiceContext> {
-  const config = loadConfig(service);
+/**
+ * Loads config from `env` (default process.env) and connects to Kafka and
+ * PostgreSQL. Rejects if either is unreachable.
+ */
+export async function createContext(
+  service: ServiceName,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ServiceContext> {
+  const config = loadConfig(service, env);
   const logger = createLogger(service, config.logLevel);
   const metrics = createMetrics(service);
   const pool = createPool(config.databaseUrl);

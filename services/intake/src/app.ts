@@ -1,7 +1,8 @@
 /**
  * Intake: the agencies' HTTPS API. Agencies register dataset contracts and stream
- * CSV uploads; each record gets a verdict, and accepted records leave for the
- * pseudonymiser on Kafka with the identifier sealed to its public key.
+ * uploads (CSV or NDJSON, optionally gzip); each record gets a verdict, accepted
+ * records leave for the pseudonymiser on Kafka with the identifier sealed to its
+ * public key, idempotently by (agency, dataset, source record id, version).
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -23,11 +24,15 @@ import {
   type ServiceContext,
   serviceAppOptions,
 } from "@kruispunt/service-kit";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { createAdmitter } from "./admit";
+import { backlogGate } from "./backlog";
 import { registerCatalogue } from "./catalogue/routes";
 import { createProfiler, recordDateVariableOf } from "./quality/profile";
 import { saveProfile } from "./quality/report";
 import { registerQualityReports } from "./quality/routes";
+import { beginUpload, finishUpload, uploadStatus, verdictLines } from "./uploads";
+import { withdrawRecord } from "./withdraw";
 
 /** Upload media types and the format each one is read as. */
 const UPLOAD_FORMATS: Record<string, UploadFormat> = {
@@ -38,15 +43,42 @@ const UPLOAD_FORMATS: Record<string, UploadFormat> = {
   "application/jsonl": "ndjson",
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const datasetParams = {
+  type: "object",
+  properties: { dataset: { type: "string", description: "dataset name" } },
+  required: ["dataset"],
+} as const;
+
+/** True for errors that mean Kafka or PostgreSQL did not answer (→ 503, retry). */
+function isUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; code?: string };
+  if (e.name?.startsWith("KafkaJS")) return true;
+  // node-postgres: connection refused/reset, or SQLSTATE classes 08 (connection) and 57 (operator intervention).
+  return (
+    e.code === "ECONNREFUSED" ||
+    e.code === "ECONNRESET" ||
+    (typeof e.code === "string" && /^(08|57)/.test(e.code))
+  );
+}
+
 /**
  * Builds the intake app:
  * - `PUT /v1/datasets/:dataset` (role agency): register or replace a contract → 200 `{agency, dataset, contract}`.
  * - `GET /v1/datasets/:dataset` (role agency): the agency's contract, 404 if unknown.
- * - `POST /v1/datasets/:dataset/uploads` (role agency, `Content-Type: text/csv`): streams the
- *   file → 200 `UploadVerdict` (`submitted`, `accepted`, `refused`, `refusals[]` with line,
- *   field and reason code); 400 if the file is not readable CSV or lacks contract columns;
- *   404 for an unregistered dataset; 503 with Retry-After if Kafka did not acknowledge.
+ * - `POST /v1/datasets/:dataset/uploads` (role agency; `Content-Type: text/csv` or
+ *   `application/x-ndjson`; optional `Content-Encoding: gzip`; optional `Upload-Id: UUID`
+ *   to resume an upload after a broken connection): streams the file → 200 `UploadVerdict`
+ *   (`uploadId`, `submitted`, `accepted`, `refused`, the first 1000 `refusals[]` with line,
+ *   field and reason code); 400 if the file is unreadable (empty, not CSV, lacks contract
+ *   columns); 404 for an unregistered dataset; 415 for another media type; 503 with
+ *   Retry-After when Kafka did not acknowledge or the pseudonymiser is too far behind
+ *   (records up to `details.throughLine` have their verdicts; re-send the file).
  * - `GET /v1/uploads/:uploadId` (role agency): the upload's status and counts.
+ * - `GET /v1/uploads/:uploadId/verdicts` (role agency): the verdict file, NDJSON.
+ * - `DELETE /v1/datasets/:dataset/records/:sourceRecordId` (role agency): withdraw a record.
+ * An agency token with a `datasets` claim may touch only those datasets (403 otherwise);
+ * another agency's uploads answer 404.
  * - The dataset catalogue (catalogue/routes.ts) and quality reports (quality/routes.ts).
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
@@ -57,6 +89,9 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     "hex",
   );
   const app = buildServiceApp(serviceAppOptions(ctx));
+  const publish = (messages: { key: string; value: Uint8Array }[]) =>
+    ctx.bus.publish(TOPICS.intake, messages);
+  const checkBacklog = backlogGate(ctx.bus, ctx.config.intakeMaxBacklog);
 
   // Uploads stream: hand fastify's raw request stream to the record reader.
   app.addContentTypeParser([...Object.keys(UPLOAD_FORMATS)], (_request, payload, done) =>
@@ -72,54 +107,89 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       throw new KrpError("KRP_ERR_NOT_FOUND", `agency ${agency} has no dataset "${dataset}"`);
     return contractSchema.parse(found.rows[0].contract);
   };
-  const parseDataset = (params: unknown): string => {
-    const parsed = datasetName.safeParse((params as { dataset?: string }).dataset);
+  /** The dataset named in the path, if the caller's token is scoped to it. */
+  const scopedDataset = (request: FastifyRequest): string => {
+    const parsed = datasetName.safeParse((request.params as { dataset?: string }).dataset);
     if (!parsed.success)
       throw new KrpError(
         "KRP_ERR_BAD_REQUEST",
         "dataset: a dataset name is lowercase letters, digits, _ and -",
       );
+    checkScope(request, parsed.data);
     return parsed.data;
   };
+  const checkScope = (request: FastifyRequest, dataset: string) => {
+    const scope = request.user.datasets;
+    if (scope && !scope.includes(dataset))
+      throw new KrpError("KRP_ERR_FORBIDDEN", `this token is not scoped to dataset "${dataset}"`);
+  };
 
-  app.put("/v1/datasets/:dataset", { preHandler: app.authorize("agency") }, async (request) => {
-    const dataset = parseDataset(request.params);
-    const parsed = contractSchema.safeParse(request.body);
-    if (!parsed.success) {
-      throw new KrpError("KRP_ERR_BAD_REQUEST", "the dataset contract is invalid", {
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+  app.put(
+    "/v1/datasets/:dataset",
+    {
+      preHandler: app.authorize("agency"),
+      schema: {
+        description:
+          "Registers or replaces the calling agency's dataset contract (identifier field and scheme, source record id, version field, quasi-identifiers, content variables with type, unit and allowed values).",
+        params: datasetParams,
+      },
+    },
+    async (request) => {
+      const dataset = scopedDataset(request);
+      const parsed = contractSchema.safeParse(request.body);
+      if (!parsed.success) {
+        throw new KrpError("KRP_ERR_BAD_REQUEST", "the dataset contract is invalid", {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+        });
+      }
+      const agency = request.user.sub;
+      await ctx.pool.query(
+        `INSERT INTO intake.datasets (agency, dataset, contract) VALUES ($1, $2, $3)
+         ON CONFLICT (agency, dataset) DO UPDATE SET contract = EXCLUDED.contract, registered_at = now()`,
+        [agency, dataset, parsed.data],
+      );
+      await ctx.audit.record({
+        actor: agency,
+        role: "agency",
+        action: "dataset.register",
+        object: `${agency}/${dataset}`,
+        details: { scheme: parsed.data.identifier.scheme, variables: parsed.data.variables.length },
       });
-    }
-    const agency = request.user.sub;
-    await ctx.pool.query(
-      `INSERT INTO intake.datasets (agency, dataset, contract) VALUES ($1, $2, $3)
-       ON CONFLICT (agency, dataset) DO UPDATE SET contract = EXCLUDED.contract, registered_at = now()`,
-      [agency, dataset, parsed.data],
-    );
-    await ctx.audit.record({
-      actor: agency,
-      role: "agency",
-      action: "dataset.register",
-      object: `${agency}/${dataset}`,
-      details: { scheme: parsed.data.identifier.scheme, variables: parsed.data.variables.length },
-    });
-    return { agency, dataset, contract: parsed.data };
-  });
+      return { agency, dataset, contract: parsed.data };
+    },
+  );
 
-  app.get("/v1/datasets/:dataset", { preHandler: app.authorize("agency") }, async (request) => {
-    const dataset = parseDataset(request.params);
-    return {
-      agency: request.user.sub,
-      dataset,
-      contract: await loadContract(request.user.sub, dataset),
-    };
-  });
+  app.get(
+    "/v1/datasets/:dataset",
+    {
+      preHandler: app.authorize("agency"),
+      schema: {
+        description: "The calling agency's contract for a dataset.",
+        params: datasetParams,
+      },
+    },
+    async (request) => {
+      const dataset = scopedDataset(request);
+      return {
+        agency: request.user.sub,
+        dataset,
+        contract: await loadContract(request.user.sub, dataset),
+      };
+    },
+  );
 
   app.post(
     "/v1/datasets/:dataset/uploads",
-    { preHandler: app.authorize("agency") },
+    {
+      preHandler: app.authorize("agency"),
+      schema: {
+        description:
+          "Streams a CSV (RFC 4180) or NDJSON file, optionally gzip, through the dataset contract. Each record is accepted (durably in Kafka, acks=all) or refused with line, field and reason code; the full verdict file is at GET /v1/uploads/{uploadId}/verdicts. Send Upload-Id to resume after a broken connection.",
+        params: datasetParams,
+      },
+    },
     async (request) => {
-      const dataset = parseDataset(request.params);
+      const dataset = scopedDataset(request);
       const agency = request.user.sub;
       // Other content types reach here already parsed (JSON, text): refuse them.
       const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
@@ -130,20 +200,13 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           "uploads are CSV (Content-Type: text/csv) or NDJSON (application/x-ndjson)",
         );
       }
+      const requestedId = request.headers["upload-id"];
+      if (requestedId !== undefined && (typeof requestedId !== "string" || !UUID.test(requestedId)))
+        throw new KrpError("KRP_ERR_BAD_REQUEST", "Upload-Id: a lowercase UUID");
       const contract = await loadContract(agency, dataset);
-      const uploadId = randomUUID();
-      await ctx.pool.query(
-        "INSERT INTO intake.uploads (upload_id, agency, dataset, status) VALUES ($1, $2, $3, 'receiving')",
-        [uploadId, agency, dataset],
-      );
-      const finish = (
-        status: string,
-        v: { submitted: number; accepted: number; refused: number },
-      ) =>
-        ctx.pool.query(
-          "UPDATE intake.uploads SET status = $2, submitted = $3, accepted = $4, refused = $5, finished_at = now() WHERE upload_id = $1",
-          [uploadId, status, v.submitted, v.accepted, v.refused],
-        );
+      await checkBacklog();
+      const uploadId = requestedId ?? randomUUID();
+      await beginUpload(ctx.pool, { uploadId, agency, dataset, format });
       // Counts for the quality report (quality/profile.ts); never a value.
       const profiler = createProfiler(
         contract,
@@ -169,9 +232,19 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           // after start-up is picked up).
           elgamalPublicKey:
             contract.mode === "blind" ? readLinkerElGamalPublicKey(ctx.config.keysDir) : undefined,
-          publish: (messages) => ctx.bus.publish(TOPICS.intake, messages),
+          publish,
+          admit: createAdmitter({
+            pool: ctx.pool,
+            agency,
+            dataset,
+            uploadId,
+            recordIdField: contract.sourceRecordId,
+            versionField: contract.versionField ?? contract.sourceRecordId,
+            publish,
+            beforePublish: checkBacklog,
+          }),
         });
-        await finish("complete", verdict);
+        await finishUpload(ctx.pool, uploadId, "complete");
         await saveProfile(ctx.pool, uploadId, agency, dataset, profiler.finish());
         ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, verdict.accepted);
         ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, verdict.refused);
@@ -193,33 +266,125 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         });
         return verdict;
       } catch (error) {
-        await finish("failed", { submitted: 0, accepted: 0, refused: 0 });
         if (error instanceof UploadFormatError) {
-          throw new KrpError("KRP_ERR_BAD_REQUEST", error.message, { line: error.line });
+          await finishUpload(ctx.pool, uploadId, "refused", error.message);
+          throw new KrpError("KRP_ERR_BAD_REQUEST", error.message, { uploadId, line: error.line });
         }
-        if ((error as { name?: string }).name?.startsWith("KafkaJS")) {
+        const unavailable =
+          isUnavailable(error) ||
+          (error instanceof KrpError && error.code === "KRP_ERR_UNAVAILABLE");
+        const reason = unavailable
+          ? error instanceof KrpError
+            ? error.message
+            : "Kafka or PostgreSQL did not acknowledge the records"
+          : "the upload stopped before the end of the file";
+        await finishUpload(ctx.pool, uploadId, "interrupted", reason).catch(() => {});
+        const status = await uploadStatus(ctx.pool, agency, uploadId).catch(() => null);
+        const details = { uploadId, throughLine: status?.throughLine ?? 0 };
+        if (unavailable)
           throw new KrpError(
             "KRP_ERR_UNAVAILABLE",
-            "Kafka did not acknowledge the records; nothing after the last acknowledged batch was accepted, re-send the file",
+            `${reason}; records after line ${details.throughLine} were not accepted: re-send the file with Upload-Id ${uploadId}`,
+            details,
           );
-        }
+        if (request.raw.destroyed || request.raw.readableAborted)
+          throw new KrpError(
+            "KRP_ERR_BAD_REQUEST",
+            "the connection broke during the upload",
+            details,
+          );
         throw error;
       }
     },
   );
 
-  app.get("/v1/uploads/:uploadId", { preHandler: app.authorize("agency") }, async (request) => {
+  const uploadParams = {
+    type: "object",
+    properties: { uploadId: { type: "string", description: "upload id (UUID)" } },
+    required: ["uploadId"],
+  } as const;
+  const ownUpload = async (request: FastifyRequest) => {
     const { uploadId } = request.params as { uploadId: string };
-    if (!/^[0-9a-f-]{36}$/.test(uploadId))
-      throw new KrpError("KRP_ERR_BAD_REQUEST", "uploadId: a UUID");
-    const found = await ctx.pool.query(
-      "SELECT upload_id, dataset, status, submitted, accepted, refused, started_at, finished_at FROM intake.uploads WHERE upload_id = $1 AND agency = $2",
-      [uploadId, request.user.sub],
-    );
-    if (found.rowCount === 0)
-      throw new KrpError("KRP_ERR_NOT_FOUND", `no upload ${uploadId} for this agency`);
-    return found.rows[0];
-  });
+    if (!UUID.test(uploadId)) throw new KrpError("KRP_ERR_BAD_REQUEST", "uploadId: a UUID");
+    const status = await uploadStatus(ctx.pool, request.user.sub, uploadId);
+    checkScope(request, status.dataset);
+    return status;
+  };
+
+  app.get(
+    "/v1/uploads/:uploadId",
+    {
+      preHandler: app.authorize("agency"),
+      schema: {
+        description:
+          "Status (receiving, complete, refused, interrupted) and running counts of one of the calling agency's uploads.",
+        params: uploadParams,
+      },
+    },
+    ownUpload,
+  );
+
+  app.get(
+    "/v1/uploads/:uploadId/verdicts",
+    {
+      preHandler: app.authorize("agency"),
+      schema: {
+        description:
+          "The verdict file (application/x-ndjson): one line per record in file order, accepted (`unchanged` if that version was already there) or refused with line, field, code and message.",
+        params: uploadParams,
+      },
+    },
+    async (request, reply) => {
+      const status = await ownUpload(request);
+      reply.type("application/x-ndjson");
+      return reply.send(Readable.from(verdictLines(ctx.pool, status.uploadId)));
+    },
+  );
+
+  app.delete(
+    "/v1/datasets/:dataset/records/:sourceRecordId",
+    {
+      preHandler: app.authorize("agency"),
+      schema: {
+        description:
+          "Withdraws an accepted source record: the withdrawal flows through the pseudonymiser to the linker, which removes the record from its cluster. A higher version uploaded later reinstates it.",
+        params: {
+          type: "object",
+          properties: {
+            dataset: { type: "string", description: "dataset name" },
+            sourceRecordId: { type: "string", description: "the agency's source record id" },
+          },
+          required: ["dataset", "sourceRecordId"],
+        },
+      },
+    },
+    async (request) => {
+      const dataset = scopedDataset(request);
+      const agency = request.user.sub;
+      const { sourceRecordId } = request.params as { sourceRecordId: string };
+      const contract = await loadContract(agency, dataset);
+      try {
+        const withdrawal = await withdrawRecord(ctx.pool, publish, {
+          agency,
+          dataset,
+          sourceRecordId,
+          scheme: contract.identifier.scheme,
+        });
+        await ctx.audit.record({
+          actor: agency,
+          role: "agency",
+          action: "intake.withdraw",
+          object: `${agency}/${dataset}`,
+          counts: { withdrawn: withdrawal.changed ? 1 : 0 },
+        });
+        return withdrawal;
+      } catch (error) {
+        if (isUnavailable(error))
+          throw new KrpError("KRP_ERR_UNAVAILABLE", "Kafka did not acknowledge the withdrawal");
+        throw error;
+      }
+    },
+  );
 
   registerCatalogue(app, ctx);
   registerQualityReports(app, ctx);
