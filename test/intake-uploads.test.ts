@@ -7,9 +7,12 @@
  * record by record are in packages/agency-client/src/bad-input.test.ts; here they
  * are checked over HTTP for their status codes.
  */
+
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { ApiError } from "@kruispunt/cli";
+import { ApiError, submitCommand, submitFile } from "@kruispunt/cli";
 import { buildApp } from "@kruispunt/intake";
 import { createContext, type ServiceContext } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -438,6 +441,63 @@ describe("each agency's token reaches only its own datasets and uploads", () => 
       .request("intake", "PUT", "/v1/datasets/payments", scoped, contract)
       .catch((e: unknown) => e)) as ApiError;
     expect(register.status).toBe(403);
+  });
+});
+
+describe("kruispunt submit", () => {
+  it("shows progress, writes the verdict file, and exits 1 when a record was refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kruispunt-submit-"));
+    const rows: [string, number, string][] = [];
+    for (let i = 0; i < 2000; i++) rows.push([`m${i}`, 1, ssn(40_000 + i)]);
+    const csvFile = join(dir, "visits.csv");
+    writeFileSync(csvFile, `${csvOf(rows)}\r\nm2000,1,12,1,\r\n`);
+    const lines: string[] = [];
+    const result = await submitFile({
+      client: harness.client,
+      as: delta,
+      dataset: "visits",
+      file: csvFile,
+      progress: { write: (t) => lines.push(t), tty: false },
+      pollMs: 50,
+    });
+    expect(result).toMatchObject({ submitted: 2001, accepted: 2000, refused: 1, attempts: 1 });
+    expect(lines.at(-1)).toBe(
+      `[########################] 2,001 records  ${lines.at(-1)?.match(/ ([\d,]+)\/s/)?.[1]}/s  accepted 2,000  refused 1\n`,
+    );
+    const verdicts = readFileSync(`${csvFile}.verdicts.ndjson`, "utf8").trim().split("\n");
+    expect(verdicts).toHaveLength(2001);
+    expect(JSON.parse(verdicts[2000] ?? "")).toMatchObject({
+      line: 2002,
+      sourceRecordId: "m2000",
+      verdict: "refused",
+      field: "ssn",
+      code: "KRP_ID_BAD_LENGTH",
+    });
+
+    const ndjsonFile = join(dir, "visits.ndjson.gz");
+    writeFileSync(
+      ndjsonFile,
+      gzipSync(`${JSON.stringify({ id: "g1", v: 1, ssn: ssn(45_000) })}\n`),
+    );
+    const log = console.log;
+    console.log = () => {};
+    try {
+      const ok = await submitCommand(
+        [ndjsonFile, "--dataset", "visits", "--as", "delta", "--verdicts", join(dir, "g.ndjson")],
+        harness.client,
+      );
+      expect(ok).toBe(0);
+      const refused = await submitCommand(
+        [csvFile, "--dataset", "visits", "--as", "delta"],
+        harness.client,
+      );
+      expect(refused).toBe(1);
+    } finally {
+      console.log = log;
+    }
+    expect(readFileSync(join(dir, "g.ndjson"), "utf8")).toBe(
+      '{"line":1,"sourceRecordId":"g1","verdict":"accepted"}\n',
+    );
   });
 });
 

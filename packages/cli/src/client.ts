@@ -45,6 +45,11 @@ export class KruispuntClient {
     ) as Record<ServiceName, string>;
   }
 
+  /** Base URL of `service` (no trailing slash). */
+  url(service: ServiceName): string {
+    return this.urls[service];
+  }
+
   /** A bearer token for `claims`: KRUISPUNT_TOKEN if set, else one from the local issuer. */
   token(claims: Claims): string {
     const env = this.options.env ?? process.env;

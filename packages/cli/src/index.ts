@@ -3,4 +3,5 @@ export * from "./client";
 export * from "./demo/febrl";
 export * from "./demo/main-job";
 export * from "./keys";
+export * from "./submit-command";
 export * from "./supervisor";

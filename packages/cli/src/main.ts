@@ -16,6 +16,7 @@ import { prepareDatabase } from "./demo/main-job";
 import { keysCommand } from "./keys-command";
 import { agencyHttpCommand, projectCommand } from "./persona-commands";
 import { pseudonymiseCommand } from "./pseudonymise-command";
+import { submitCommand } from "./submit-command";
 import { failOnExit, startServices } from "./supervisor";
 
 const HELP = `kruispunt <command> [options]
@@ -31,7 +32,10 @@ const HELP = `kruispunt <command> [options]
   keys rotate [--keyring FILE]     add linkage key version n+1 (default: the pseudonymiser's)
   agency register --as A --dataset D --contract F.json [--blind]
                        register a dataset contract (HTTPS); --blind: blind mode
-  agency upload --as A --dataset D --file F.csv          upload a CSV, print per-record verdicts
+  submit FILE --dataset D --as A [--verdicts OUT] [--upload-id UUID]
+                       upload a CSV or NDJSON file (.gz: gzip) with a progress bar; writes
+                       the verdict file (FILE.verdicts.ndjson); exit 1 if any record was refused
+  agency upload --as A --dataset D --file F.csv          the same as submit
   agency publish --as A --dataset D --file F.csv
                        produce a CSV straight to Kafka, identifiers sealed on the agency side
   pseudonymise --keyring FILE --scheme S   identifiers on stdin → linkage pseudonyms
@@ -138,6 +142,8 @@ async function main(argv: string[]): Promise<number> {
           config.kafkaNamespace,
         )
       );
+    case "submit":
+      return submitCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case "audit":
       return auditCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case "catalogue":

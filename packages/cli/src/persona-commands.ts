@@ -7,6 +7,7 @@ import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { KruispuntClient } from "./client";
+import { submitFile } from "./submit-command";
 
 const options = {
   as: { type: "string" },
@@ -27,8 +28,8 @@ const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 /**
  * `agency register --as A --dataset D --contract FILE.json [--blind]` (PUT the dataset
  * contract; `--blind` sets its mode to "blind": identifiers encrypted to the linker) and
- * `agency upload --as A --dataset D --file F.csv` (stream the CSV; prints the verdict:
- * counts and one refusal per refused record). Returns the exit code: 1 if any record was refused.
+ * `agency upload --as A --dataset D --file F.csv` (the same as `submit`: progress, verdict
+ * file beside the input). Returns the exit code: 1 if any record was refused.
  */
 export async function agencyHttpCommand(
   sub: string,
@@ -47,16 +48,14 @@ export async function agencyHttpCommand(
     return 0;
   }
   if (sub === "upload" && values.as && values.dataset && values.file) {
-    const verdict = await client.request<{ refused: number }>(
-      "intake",
-      "POST",
-      `/v1/datasets/${values.dataset}/uploads`,
+    const result = await submitFile({
+      client,
       as,
-      createReadStream(String(values.file)),
-      "text/csv",
-    );
-    print(verdict);
-    return verdict.refused > 0 ? 1 : 0;
+      dataset: String(values.dataset),
+      file: String(values.file),
+    });
+    print(result);
+    return result.refused > 0 ? 1 : 0;
   }
   return null;
 }
