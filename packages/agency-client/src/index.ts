@@ -5,5 +5,6 @@
  * that produce straight to Kafka (`kruispunt agency publish`).
  */
 export * from "./csv-records";
+export * from "./kafka-intake";
 export * from "./record-sources";
 export * from "./record-validator";

@@ -72,8 +72,17 @@ const REPLACEMENT = "\uFFFD";
  * the version (if the contract has a version field); the identifier by its scheme
  * (missing → KRP_ID_EMPTY, never hashed); each variable by its zod validator.
  * Blank, whitespace-only, `N/A` and `null` are missing values (record-schema.ts).
+ *
+ * `options.identifier: "sealed"` skips the identifier rule (and `canonical` is ""): for
+ * Kafka intake, where the identifier arrives sealed to the pseudonymiser and only the
+ * agency (before sealing, with this same validator) and the pseudonymiser (after
+ * opening) can check it.
  */
-export function createRecordValidator(contract: DatasetContract): RecordValidator {
+export function createRecordValidator(
+  contract: DatasetContract,
+  options: { identifier?: "raw" | "sealed" } = {},
+): RecordValidator {
+  const sealed = options.identifier === "sealed";
   const scheme = getScheme(contract.identifier.scheme);
   const variables: CompiledVariable[] = compileVariables(contract);
   const declared = contractFields(contract);
@@ -107,7 +116,9 @@ export function createRecordValidator(contract: DatasetContract): RecordValidato
         return refusal(line, sourceRecordId, contract.versionField, "KRP_ERR_BAD_VERSION");
       version = Number(raw);
     }
-    const validation = scheme.validate(presentValue(fields[contract.identifier.field]));
+    const validation = sealed
+      ? ({ ok: true, canonical: "" } as const)
+      : scheme.validate(presentValue(fields[contract.identifier.field]));
     if (!validation.ok)
       return refusal(
         line,

@@ -20,7 +20,7 @@ import kafkajs, {
 } from "kafkajs";
 import type { Logger } from "pino";
 import { backoffMs, isTransient } from "./retry";
-import { TOPIC_SPECS, TOPICS, type TopicName, type TopicSpec } from "./topics";
+import { type AgencyTopic, TOPIC_SPECS, TOPICS, type TopicName, type TopicSpec } from "./topics";
 
 /** Counts the bus reports as it goes (service-kit turns them into metrics). */
 export interface BusObserver {
@@ -57,7 +57,7 @@ export interface BusMessage {
 
 export interface ConsumeOptions {
   groupId: string;
-  topic: TopicName;
+  topic: TopicName | AgencyTopic;
   /** Handles one fetched batch; throwing makes Kafka redeliver the whole batch. */
   handleBatch: (messages: BusMessage[]) => Promise<void>;
 }
@@ -65,7 +65,7 @@ export interface ConsumeOptions {
 interface RunningConsumer {
   consumer: Consumer;
   groupId: string;
-  topic: TopicName;
+  topic: TopicName | AgencyTopic;
   /** Set while a batch is being retried after a transient error (for readiness). */
   retrying: string | null;
   crashed: boolean;
@@ -172,7 +172,10 @@ export class Bus {
   }
 
   /** Publishes messages durably (acks=-1, idempotent producer). Rejects if Kafka does not acknowledge. */
-  async publish(topic: TopicName, messages: { key: string; value: Uint8Array }[]): Promise<void> {
+  async publish(
+    topic: TopicName | AgencyTopic,
+    messages: { key: string; value: Uint8Array }[],
+  ): Promise<void> {
     if (messages.length === 0) return;
     await this.producer.send({
       topic: this.name(topic),
@@ -320,7 +323,7 @@ export class Bus {
   }
 
   /** Lag of every consumer this bus runs, `{group, topic, lag}` (group and topic without namespace). */
-  async consumerLags(): Promise<{ group: string; topic: TopicName; lag: number }[]> {
+  async consumerLags(): Promise<{ group: string; topic: TopicName | AgencyTopic; lag: number }[]> {
     return Promise.all(
       this.consumers.map(async (c) => ({
         group: c.groupId,
@@ -358,7 +361,7 @@ export class Bus {
   }
 
   /** Messages in `topic` not yet committed by `groupId` (sum over partitions). */
-  async lag(groupId: string, topic: TopicName): Promise<number> {
+  async lag(groupId: string, topic: TopicName | AgencyTopic): Promise<number> {
     const [ends, committed] = await Promise.all([
       this.admin.fetchTopicOffsets(this.name(topic)),
       this.admin.fetchOffsets({ groupId: this.name(groupId), topics: [this.name(topic)] }),

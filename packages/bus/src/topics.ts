@@ -24,8 +24,34 @@ export const TOPICS = {
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
+/** An agency's own Kafka intake topic, or the topic its verdicts come back on. */
+export type AgencyTopic = `intake.${string}`;
+
+/** Agency names that may have Kafka intake topics (Kafka topic names allow [A-Za-z0-9._-]). */
+export const KAFKA_AGENCY_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * Kafka intake for `agency`: it produces SourceRecords to `intake.<agency>` and reads
+ * its verdicts from `intake.<agency>.verdicts`. Throws RangeError for a name Kafka
+ * intake does not support (see {@link KAFKA_AGENCY_NAME}).
+ */
+export function agencyTopics(agency: string): { intake: AgencyTopic; verdicts: AgencyTopic } {
+  if (!KAFKA_AGENCY_NAME.test(agency))
+    throw new RangeError("Kafka intake needs an agency name of lowercase letters, digits, _ and -");
+  return { intake: `intake.${agency}`, verdicts: `intake.${agency}.verdicts` };
+}
+
+/** The topic specs (4 partitions each) of `agency`'s Kafka intake. */
+export function agencyTopicSpecs(agency: string): TopicSpec[] {
+  const { intake, verdicts } = agencyTopics(agency);
+  return [
+    { topic: intake, numPartitions: 4 },
+    { topic: verdicts, numPartitions: 4 },
+  ];
+}
+
 export interface TopicSpec {
-  topic: TopicName;
+  topic: TopicName | AgencyTopic;
   numPartitions: number;
 }
 

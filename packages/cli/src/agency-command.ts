@@ -1,16 +1,23 @@
 /**
  * `kruispunt agency publish`: an agency that produces straight to Kafka instead of
- * uploading over HTTPS. Identifiers are validated and sealed on the agency's side
- * (crypto_box_seal to the pseudonymiser's public key, fetched from its /v1/keys),
- * so the raw identifier never reaches Kafka; verdicts are local. For a blind-mode
- * dataset they are ElGamal-encrypted to the linker's public key (its /v1/keys) instead.
+ * uploading over HTTPS, to its own topic `intake.<agency>`. Identifiers are validated
+ * and sealed on the agency's side (crypto_box_seal to the pseudonymiser's public key,
+ * fetched from its /v1/keys), so the raw identifier never reaches Kafka; records
+ * refused there get local verdicts, the others intake's verdicts from
+ * `intake.<agency>.verdicts`. For a blind-mode dataset identifiers are
+ * ElGamal-encrypted to the linker's public key (its /v1/keys) instead.
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { processUpload, type UploadVerdict } from "@kruispunt/agency-client";
-import { Bus, TOPICS } from "@kruispunt/bus";
+import {
+  collectVerdicts,
+  kafkaIntakePublisher,
+  processUpload,
+  type UploadVerdict,
+} from "@kruispunt/agency-client";
+import { agencyTopicSpecs, Bus } from "@kruispunt/bus";
 import { contractSchema } from "@kruispunt/contracts";
 import { cryptoReady } from "@kruispunt/crypto";
 import { createLogger } from "@kruispunt/observability";
@@ -27,9 +34,11 @@ export interface PublishOptions {
 
 /**
  * Reads the dataset contract from intake, the seal key from the pseudonymiser,
- * and publishes the CSV's accepted records to records.intake (acks from all
- * in-sync replicas). Resolves with the verdict; rejects on an unreadable file
- * (UploadFormatError) or if Kafka does not acknowledge.
+ * produces the CSV's valid records to `intake.<agency>` (acks from all in-sync
+ * replicas) and waits for intake's verdict on each. Resolves with the combined
+ * verdict (intake's refusals have line 0: intake sees records, not lines); rejects on
+ * an unreadable file (UploadFormatError), if Kafka does not acknowledge, or if the
+ * verdicts do not all arrive within two minutes.
  */
 export async function publishCsv(options: PublishOptions): Promise<UploadVerdict> {
   await cryptoReady();
@@ -65,16 +74,40 @@ export async function publishCsv(options: PublishOptions): Promise<UploadVerdict
     namespace: options.kafkaNamespace,
   });
   try {
-    return await processUpload({
+    // Intake creates the topics when the dataset is registered; this covers a
+    // deployment where they were deleted since (auto-creation is off).
+    await bus.ensureTopics(agencyTopicSpecs(options.agency));
+    const uploadId = randomUUID();
+    const local = await processUpload({
       agency: options.agency,
       dataset: options.dataset,
-      uploadId: randomUUID(),
+      uploadId,
       contract: parsed,
       body: options.body,
       sealPublicKey: Buffer.from(sealPublicKey, "hex"),
       elgamalPublicKey,
-      publish: (messages) => bus.publish(TOPICS.intake, messages),
+      publish: kafkaIntakePublisher(bus, options.agency),
     });
+    const verdicts = await collectVerdicts(bus, {
+      agency: options.agency,
+      uploadId,
+      expected: local.accepted,
+    });
+    const refusals = verdicts
+      .filter((v) => !v.accepted)
+      .map((v) => ({
+        line: 0,
+        sourceRecordId: v.sourceRecordId,
+        field: v.field,
+        code: v.code,
+        message: v.message,
+      }));
+    return {
+      ...local,
+      accepted: local.accepted - refusals.length,
+      refused: local.refused + refusals.length,
+      refusals: [...local.refusals, ...refusals],
+    };
   } finally {
     await bus.close();
   }
@@ -106,7 +139,7 @@ export async function agencyCommand(
   });
   for (const r of verdict.refusals) console.log(JSON.stringify(r));
   console.error(
-    `${verdict.submitted} submitted, ${verdict.accepted} published to Kafka, ${verdict.refused} refused`,
+    `${verdict.submitted} submitted, ${verdict.accepted} accepted by intake over Kafka, ${verdict.refused} refused`,
   );
   return 0;
 }

@@ -54,6 +54,21 @@ export interface LinkageEvent {
   score: number;
 }
 
+/** A verdict on one record produced to intake.<agency> (topic intake.<agency>.verdicts). */
+export interface IntakeVerdict {
+  agency: string;
+  dataset: string;
+  sourceRecordId: string;
+  version: number;
+  uploadId: string;
+  accepted: boolean;
+  field: string;
+  code: string;
+  message: string;
+  partition: number;
+  offset: string;
+}
+
 export interface AuditEventMessage {
   eventId: string;
   occurredAt: string;
@@ -72,6 +87,7 @@ interface EventTypes {
   PseudonymisedRecord: PseudonymisedRecord;
   LinkageEvent: LinkageEvent;
   AuditEvent: AuditEventMessage;
+  IntakeVerdict: IntakeVerdict;
 }
 export type EventName = keyof EventTypes;
 

@@ -28,6 +28,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { createAdmitter } from "./admit";
 import { backlogGate } from "./backlog";
 import { registerCatalogue } from "./catalogue/routes";
+import { startKafkaIntake } from "./kafka-intake";
 import { createProfiler, recordDateVariableOf } from "./quality/profile";
 import { saveProfile } from "./quality/report";
 import { registerQualityReports } from "./quality/routes";
@@ -107,6 +108,35 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       throw new KrpError("KRP_ERR_NOT_FOUND", `agency ${agency} has no dataset "${dataset}"`);
     return contractSchema.parse(found.rows[0].contract);
   };
+  // Kafka intake (kafka-intake.ts): one intake.<agency> consumer per registered agency.
+  const registered = await ctx.pool.query<{ agency: string }>(
+    "SELECT DISTINCT agency FROM intake.datasets",
+  );
+  const kafkaIntake = await startKafkaIntake(
+    {
+      bus: ctx.bus,
+      logger: ctx.logger,
+      loadContract: async (agency, dataset) => {
+        const found = await ctx.pool.query(
+          "SELECT contract FROM intake.datasets WHERE agency = $1 AND dataset = $2",
+          [agency, dataset],
+        );
+        return found.rowCount === 0 ? null : contractSchema.parse(found.rows[0].contract);
+      },
+      onBatch: async (agency, counts) => {
+        ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, counts.accepted);
+        ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, counts.refused);
+        await ctx.audit.record({
+          actor: agency,
+          role: "agency",
+          action: "intake.kafka",
+          object: agency,
+          counts,
+        });
+      },
+    },
+    registered.rows.map((r) => r.agency),
+  );
   /** The dataset named in the path, if the caller's token is scoped to it. */
   const scopedDataset = (request: FastifyRequest): string => {
     const parsed = datasetName.safeParse((request.params as { dataset?: string }).dataset);
@@ -148,6 +178,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
          ON CONFLICT (agency, dataset) DO UPDATE SET contract = EXCLUDED.contract, registered_at = now()`,
         [agency, dataset, parsed.data],
       );
+      await kafkaIntake.ensureAgency(agency);
       await ctx.audit.record({
         actor: agency,
         role: "agency",
