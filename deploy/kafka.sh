@@ -7,20 +7,23 @@
 # State lives in <repo>/.data/kafka (libs, server.properties, kraft-logs, kafka.pid);
 # broker stdout/stderr goes to <repo>/.data/logs/kafka.log.
 # Env: KAFKA_HEAP (default "-Xms256m -Xmx512m"), JAVA_HOME (optional).
+# A second, private broker (fault tests stop and start their own, never the shared one):
+#   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_STATE_DIR (<repo>/.data/kafka),
+#   KAFKA_LOG_FILE (<repo>/.data/logs/kafka.log), KAFKA_LIBS_DIR ($KAFKA_STATE_DIR/libs).
 # Topics are not created here: the services create them at start-up (kafkajs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEPLOY="$ROOT/deploy/kafka"
-STATE="$ROOT/.data/kafka"
-LIBS="$STATE/libs"
+STATE="${KAFKA_STATE_DIR:-$ROOT/.data/kafka}"
+LIBS="${KAFKA_LIBS_DIR:-$STATE/libs}"
 CONF="$STATE/server.properties"
 LOGDIR="$STATE/kraft-logs"
 PIDFILE="$STATE/kafka.pid"
-LOGFILE="$ROOT/.data/logs/kafka.log"
+LOGFILE="${KAFKA_LOG_FILE:-$ROOT/.data/logs/kafka.log}"
 HOST=127.0.0.1
-PORT=9092
-CONTROLLER_PORT=9093
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 START_TIMEOUT=90
 STOP_TIMEOUT=30
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx512m}"

@@ -92,7 +92,8 @@ export async function startHarness(
     await pool.end();
   };
   try {
-    await client.waitReady(SERVICE_NAMES, 120_000);
+    // Generous: on a loaded machine five tsx start-ups can take minutes.
+    await client.waitReady(SERVICE_NAMES, 300_000);
     const summary = await runMainJob({
       client,
       febrlDir: FEBRL_DIR,

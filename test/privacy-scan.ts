@@ -86,3 +86,14 @@ export async function kafkaTopicDirs(brokers: string[], namespace: string): Prom
     await bus.close();
   }
 }
+
+/**
+ * Raw quasi-identifier values (given names, surnames) of at least `minLength`
+ * letters that occur as whole words in `text` (case-insensitive; bytes read as latin1).
+ */
+export function findWords(text: string, words: Set<string>, where: string): Hit[] {
+  const hits: Hit[] = [];
+  for (const match of text.toLowerCase().matchAll(/[a-z]{5,}/g))
+    if (words.has(match[0])) hits.push({ where, value: match[0] });
+  return hits;
+}

@@ -43,6 +43,12 @@ export interface BusOptions {
   /** Attempts at a failing batch before its messages are dead-lettered (default 5). */
   maxAttempts?: number;
   observer?: BusObserver;
+  /**
+   * How long the group waits for a silent member before it hands its partitions to
+   * others (default 30 000 ms; the broker allows 6 000 and up). A member killed
+   * without leaving holds its partitions this long.
+   */
+  sessionTimeoutMs?: number;
   /** Replication factor of the topics `ensureTopics` creates (default 1). */
   replicationFactor?: number;
 }
@@ -86,6 +92,7 @@ export class Bus {
     private readonly maxAttempts: number,
     private readonly observer: BusObserver,
     private readonly replicationFactor: number,
+    private readonly sessionTimeoutMs: number,
   ) {}
 
   private name(topic: string): string {
@@ -136,6 +143,7 @@ export class Bus {
       options.maxAttempts ?? 5,
       options.observer ?? {},
       options.replicationFactor ?? 1,
+      options.sessionTimeoutMs ?? 30_000,
     );
   }
 
@@ -176,12 +184,22 @@ export class Bus {
     topic: TopicName | AgencyTopic,
     messages: { key: string; value: Uint8Array }[],
   ): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.send({
-      topic: this.name(topic),
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
-    });
+    // One send per ~256 KiB: a consumer catching up after a crash hands over thousands
+    // of messages at once, and one request over the broker's message.max.bytes
+    // (1 MiB by default) is refused outright.
+    for (let start = 0; start < messages.length; ) {
+      let end = start;
+      for (let bytes = 0; end < messages.length && (end === start || bytes < 256 * 1024); end++)
+        bytes += (messages[end]?.value.byteLength ?? 0) + (messages[end]?.key.length ?? 0) + 64;
+      await this.producer.send({
+        topic: this.name(topic),
+        acks: -1,
+        messages: messages
+          .slice(start, end)
+          .map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
+      });
+      start = end;
+    }
   }
 
   /**
@@ -193,8 +211,8 @@ export class Bus {
     const consumer = this.kafka.consumer({
       groupId: this.name(options.groupId),
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)),
     });
     const running: RunningConsumer = {
       consumer,

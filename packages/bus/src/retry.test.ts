@@ -18,6 +18,11 @@ describe("isTransient", () => {
     expect(isTransient(Object.assign(new Error("dup"), { code: "23505" }))).toBe(false);
     expect(isTransient(new TypeError("cannot read properties of undefined"))).toBe(false);
     expect(isTransient(undefined)).toBe(false);
+    const tooLarge = Object.assign(new Error("message too large"), {
+      name: "KafkaJSProtocolError",
+      retriable: false,
+    });
+    expect(isTransient(tooLarge)).toBe(false);
   });
 });
 

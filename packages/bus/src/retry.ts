@@ -54,7 +54,9 @@ export function isTransient(error: unknown): boolean {
     e && depth < 5;
     e = e.cause as typeof e, depth++
   ) {
-    if (typeof e.name === "string" && e.name.startsWith("KafkaJS")) return true;
+    // kafkajs marks protocol errors no retry can cure (MESSAGE_TOO_LARGE, …) retriable: false.
+    if (typeof e.name === "string" && e.name.startsWith("KafkaJS"))
+      return (e as { retriable?: boolean }).retriable !== false;
     if (typeof e.code === "string" && (SOCKET_CODES.has(e.code) || transientSqlState(e.code)))
       return true;
     if (

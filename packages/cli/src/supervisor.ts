@@ -13,6 +13,10 @@ export interface RunningServices {
   stop: (graceMs?: number) => Promise<void>;
   /** Stops one service gracefully and starts it again (e.g. after a key rotation). */
   restart: (service: ServiceName) => Promise<void>;
+  /** SIGKILL to one service (a crash: no drain, no commit); resolves when it is gone. */
+  kill: (service: ServiceName) => Promise<void>;
+  /** Starts a service that is not running (after `kill`), with the same environment. */
+  start: (service: ServiceName) => void;
 }
 
 function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
@@ -79,6 +83,19 @@ export function startServices(
     restart: async (service) => {
       const child = processes.get(service);
       if (child) await stopChild(child, 15_000);
+      spawnService(service);
+    },
+    kill: async (service) => {
+      const child = processes.get(service);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await gone;
+    },
+    start: (service) => {
+      const child = processes.get(service);
+      if (child && child.exitCode === null && child.signalCode === null)
+        throw new Error(`${service} is still running`);
       spawnService(service);
     },
   };

@@ -38,6 +38,8 @@ export function configSchema(service: ServiceName) {
       .default(""),
     /** Attempts at one Kafka batch before its failing messages go to the dead-letter topic. */
     KAFKA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** A consumer killed without leaving holds its partitions this long (broker minimum 6000). */
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
     /** Replicas of each topic the services create (1 on one broker, 3 on a production cluster). */
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
     DATABASE_URL: z
@@ -69,6 +71,7 @@ export interface ServiceConfig {
   kafkaNamespace: string;
   kafkaMaxAttempts: number;
   kafkaReplicationFactor: number;
+  kafkaSessionTimeoutMs: number;
   databaseUrl: string;
   dataDir: string;
   keysDir: string;
@@ -120,6 +123,7 @@ export function loadConfig(
     kafkaNamespace: parsed.KAFKA_NAMESPACE,
     kafkaMaxAttempts: parsed.KAFKA_MAX_ATTEMPTS,
     kafkaReplicationFactor: parsed.KAFKA_REPLICATION_FACTOR,
+    kafkaSessionTimeoutMs: parsed.KAFKA_SESSION_TIMEOUT_MS,
     databaseUrl: parsed.DATABASE_URL,
     dataDir: parsed.KRUISPUNT_DATA_DIR,
     keysDir: parsed.KRUISPUNT_KEYS_DIR ?? join(parsed.KRUISPUNT_DATA_DIR, "keys"),

@@ -59,6 +59,7 @@ export async function createContext(
     namespace: config.kafkaNamespace,
     maxAttempts: config.kafkaMaxAttempts,
     replicationFactor: config.kafkaReplicationFactor,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     observer: {
       consumed: (_group, topic, n) => metrics.recordsIn.inc({ stage: stageOf(service, topic) }, n),
       deadLettered: (_group, topic, n) => metrics.deadLetters.inc({ topic }, n),

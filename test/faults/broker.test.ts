@@ -1,0 +1,82 @@
+/**
+ * Stop and start the Kafka broker during an upload: no record that got a 2xx
+ * verdict is lost. Runs its OWN broker (deploy/kafka.sh on 127.0.0.1:19092+slot,
+ * data in .data/faults-kafka*) and stops only that one; PostgreSQL is the shared
+ * server (own database).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** Fault tests run with KRUISPUNT_FAULTS=1 (they start their own brokers, databases and kill services). */
+const enabled = process.env.KRUISPUNT_FAULTS === "1";
+
+import { type PrivateKafka, privateKafka } from "./infra";
+import { recordsCsv, type Stack, startStack, upload, waitFor } from "./stack";
+
+const CHUNK = 250;
+let kafka: PrivateKafka;
+let stack: Stack;
+
+beforeAll(async () => {
+  if (!enabled) return;
+  kafka = privateKafka();
+  kafka.start();
+  stack = await startStack({
+    name: "e2e_faults_broker",
+    portOffset: 53_020,
+    kafkaBrokers: kafka.brokers,
+    postgres: "postgres://postgres@127.0.0.1:5432",
+    env: { KAFKA_SESSION_TIMEOUT_MS: "6000" },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+  kafka?.stop();
+});
+
+describe.skipIf(!enabled)("the broker stops and starts during uploads", () => {
+  it("keeps every record of every upload that got 200", async () => {
+    const acknowledged: number[] = [];
+    const statuses: number[] = [];
+    let chunk = 0;
+    let brokerBack = false;
+    const uploads = (async () => {
+      // Upload until the broker has been back for a few chunks.
+      for (let after = 0; after < 4; chunk++) {
+        const outcome = await upload(stack, recordsCsv(chunk * CHUNK, CHUNK));
+        statuses.push(outcome.status);
+        if (outcome.status === 200) acknowledged.push(chunk);
+        if (brokerBack && outcome.status === 200) after++;
+        if (chunk > 400) throw new Error("uploads never recovered");
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 2_000));
+    kafka.stop();
+    await new Promise((r) => setTimeout(r, 8_000));
+    kafka.start();
+    brokerBack = true;
+    await uploads;
+    // The outage was felt: some upload got no 2xx (a 503 with Retry-After, or no answer).
+    expect(statuses.some((s) => s !== 200)).toBe(true);
+    expect(statuses.every((s) => s === 200 || s === 503 || s === 0)).toBe(true);
+    const expected = acknowledged.flatMap((c) =>
+      Array.from({ length: CHUNK }, (_, i) => String(c * CHUNK + i)),
+    );
+    let missing = expected.length;
+    await waitFor(
+      "every acknowledged record in the linker",
+      async () => {
+        const { rows } = await stack.pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM linker.records WHERE agency = 'alpha' AND source_record_id = ANY($1)",
+          [expected],
+        );
+        missing = expected.length - (rows[0]?.n ?? 0);
+        return missing === 0;
+      },
+      150_000,
+    );
+    expect(missing).toBe(0);
+    console.log(
+      `broker test: ${statuses.length} uploads, ${acknowledged.length} acknowledged (${expected.length} records, all stored), statuses ${[...new Set(statuses)].join("/")}`,
+    );
+  });
+});

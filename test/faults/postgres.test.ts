@@ -1,0 +1,140 @@
+/**
+ * Restart PostgreSQL during linkage: the linker waits the outage out (transient
+ * errors are retried without bound, see packages/bus/src/retry.ts) and nothing is
+ * lost. Then a poison message on records.pseudonymised: bounded retries, then it
+ * goes to consumer.dead-letter and the records behind it are still linked.
+ * Runs its OWN PostgreSQL (initdb + pg_ctl on 127.0.0.1:15432+slot, data in
+ * .data/faults-pg*) and stops only that one; Kafka is the shared broker (own namespace).
+ */
+import { Bus, TOPICS } from "@kruispunt/bus";
+import { createLogger } from "@kruispunt/observability";
+import kafkajs from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** Fault tests run with KRUISPUNT_FAULTS=1 (they start their own brokers, databases and kill services). */
+const enabled = process.env.KRUISPUNT_FAULTS === "1";
+
+import { KAFKA_BROKERS } from "../harness";
+import { type PrivatePostgres, privatePostgres } from "./infra";
+import { recordsCsv, type Stack, startStack, storedCounts, upload, waitFor } from "./stack";
+
+const M = 5_000;
+let pg: PrivatePostgres;
+let stack: Stack;
+
+beforeAll(async () => {
+  if (!enabled) return;
+  pg = privatePostgres();
+  pg.destroy();
+  pg.start();
+  stack = await startStack({
+    name: "e2e_faults_pg",
+    portOffset: 53_040,
+    kafkaBrokers: KAFKA_BROKERS,
+    postgres: `postgres://postgres@127.0.0.1:${pg.port}`,
+    env: { KAFKA_SESSION_TIMEOUT_MS: "6000", KAFKA_MAX_ATTEMPTS: "3" },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+  pg?.destroy();
+});
+
+const metric = async (service: "linker", line: RegExp) => {
+  const text = await (await fetch(`${stack.urls[service]}/metrics`)).text();
+  return Number(line.exec(text)?.[1] ?? 0);
+};
+
+describe.skipIf(!enabled)("PostgreSQL restarts during linkage", () => {
+  it("the linker retries and stores every record once; no service exits", async () => {
+    for (let c = 0; c < M / 500; c++) {
+      expect((await upload(stack, recordsCsv(c * 500, 500))).status).toBe(200);
+    }
+    await waitFor(
+      "linkage under way",
+      async () => (await storedCounts(stack.pool)).linker > 0,
+      60_000,
+    );
+    pg.stop();
+    await new Promise((r) => setTimeout(r, 5_000));
+    // While the database is down the linker is not ready, and says why.
+    const ready = await fetch(`${stack.urls.linker}/readyz`);
+    expect(ready.status).toBe(503);
+    pg.start();
+    await waitFor(
+      `${M} records linked`,
+      async () => (await storedCounts(stack.pool)).release === M,
+      150_000,
+    );
+    expect(await storedCounts(stack.pool)).toEqual({ linker: M, pseudonyms: M, release: M });
+    for (const [service, child] of stack.services.processes)
+      expect(child.exitCode, `${service} exited`).toBeNull();
+    expect(await metric("linker", /kruispunt_dead_letters_total\{[^}]*\} (\d+)/)).toBe(0);
+    await waitFor(
+      "linker ready again",
+      async () => (await fetch(`${stack.urls.linker}/readyz`)).ok,
+      30_000,
+    );
+  });
+
+  it("dead-letters a poison message after bounded retries and links the records behind it", async () => {
+    const bus = await Bus.connect({
+      brokers: KAFKA_BROKERS,
+      clientId: "faults-poison",
+      logger: createLogger("faults", "warn"),
+      namespace: stack.namespace,
+    });
+    try {
+      const poison = Buffer.from("not a protobuf PseudonymisedRecord \u00ff\u00fe");
+      await bus.publish(TOPICS.pseudonymised, [{ key: "poison", value: poison }]);
+      expect((await upload(stack, recordsCsv(M, 100))).status).toBe(200);
+      await waitFor(
+        "the records after the poison message",
+        async () => (await storedCounts(stack.pool)).linker === M + 100,
+        90_000,
+      );
+      await waitFor(
+        "the dead-letter metric",
+        async () =>
+          (await metric(
+            "linker",
+            /kruispunt_dead_letters_total\{[^}]*topic="records.pseudonymised"[^}]*\} (\d+)/,
+          )) === 1,
+        30_000,
+      );
+      // The dead-letter topic holds the message as it was, with where it came from.
+      const kafka = new kafkajs.Kafka({
+        brokers: KAFKA_BROKERS,
+        logLevel: kafkajs.logLevel.NOTHING,
+      });
+      const consumer = kafka.consumer({ groupId: `${stack.namespace}faults-reader` });
+      await consumer.connect();
+      await consumer.subscribe({
+        topic: `${stack.namespace}${TOPICS.consumerDeadLetter}`,
+        fromBeginning: true,
+      });
+      const seen: { value: Buffer; headers: Record<string, string> }[] = [];
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push({
+            value: message.value ?? Buffer.alloc(0),
+            headers: Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+            ),
+          });
+        },
+      });
+      await waitFor("the dead letter", async () => seen.length > 0, 30_000);
+      await consumer.disconnect();
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.value.equals(poison)).toBe(true);
+      expect(seen[0]?.headers["kruispunt-source-topic"]).toBe(
+        `${stack.namespace}${TOPICS.pseudonymised}`,
+      );
+      expect(seen[0]?.headers["kruispunt-group"]).toBe(`${stack.namespace}linker`);
+      expect(seen[0]?.headers["kruispunt-attempts"]).toBe("3");
+    } finally {
+      await bus.close();
+    }
+  });
+});
