@@ -101,6 +101,24 @@ export class KruispuntClient {
     return text;
   }
 
+  /** GET `path` as `as`; resolves with the Response (body unread), rejects with ApiError on a non-2xx. */
+  async fetch(service: ServiceName, path: string, as: Claims): Promise<Response> {
+    const response = await fetch(`${this.urls[service]}${path}`, {
+      headers: { authorization: `Bearer ${this.token(as)}` },
+    });
+    if (!response.ok) {
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // keep the text
+      }
+      throw new ApiError(response.status, body, `GET ${service}${path}`);
+    }
+    return response;
+  }
+
   /** Resolves once every service answers /health/ready, rejects after `timeoutMs`. */
   async waitReady(services: ServiceName[], timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

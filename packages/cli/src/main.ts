@@ -13,8 +13,9 @@ import { FINDABILITY_HELP, findabilityCommand } from "./catalogue-command";
 import { KruispuntClient } from "./client";
 import { demo } from "./demo/command";
 import { prepareDatabase } from "./demo/main-job";
+import { createMemberKeyFile } from "./extract-fetch";
 import { keysCommand } from "./keys-command";
-import { agencyHttpCommand, projectCommand } from "./persona-commands";
+import { agencyHttpCommand, extractCommand, projectCommand } from "./persona-commands";
 import { pseudonymiseCommand } from "./pseudonymise-command";
 import { submitCommand } from "./submit-command";
 import { failOnExit, startServices } from "./supervisor";
@@ -41,7 +42,11 @@ const HELP = `kruispunt <command> [options]
   pseudonymise --keyring FILE --scheme S   identifiers on stdin → linkage pseudonyms
   project file --as R --spec F.json | show --as R --id P
   project decide --as C --id P --decision approve|reject|withdraw --reference REF
-  project extract --as R --id P | fetch --as R --id P --extract E --out DIR
+  project extract --as R --id P [--layout person|record]
+  extract fetch --project P --key FILE [--extract E] [--out DIR]
+                       download an extract, verify and decrypt it with the member key FILE
+                       (project fetch --id P --key FILE is the same)
+  keys member --name R --out FILE  a project member's X25519 key pair (prints the public key)
   token --sub NAME --role ROLE [--datasets D1,D2]
                        a bearer token from the local issuer (${ROLES.join("|")}); --datasets limits an agency token to those datasets
   audit verify [--from-seq N] [--to-seq N]
@@ -107,6 +112,15 @@ async function main(argv: string[]): Promise<number> {
       console.log("database ready");
       return 0;
     case "keys":
+      if (rest[0] === "member") {
+        const { values } = parseArgs({
+          args: rest.slice(1),
+          options: { name: { type: "string" }, out: { type: "string" } },
+        });
+        if (!values.name || !values.out) break;
+        console.log(await createMemberKeyFile(values.out, values.name));
+        return 0;
+      }
       return keysCommand(rest, config.keysDir);
     case "token": {
       const { values } = parseArgs({
@@ -137,6 +151,8 @@ async function main(argv: string[]): Promise<number> {
       return pseudonymiseCommand(rest);
     case "project":
       return projectCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
+    case "extract":
+      return extractCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case "agency":
       return (
         (await agencyHttpCommand(

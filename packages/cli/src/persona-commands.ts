@@ -3,11 +3,12 @@
  * services' HTTPS APIs (the auditor's are in audit-command.ts). `--as NAME` is the
  * token subject: the agency, researcher or committee member acting.
  */
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { KruispuntClient } from "./client";
 import { submitFile } from "./submit-command";
+import { fetchExtract, readMemberKeyFile } from "./extract-fetch";
 
 const options = {
   as: { type: "string" },
@@ -21,6 +22,10 @@ const options = {
   extract: { type: "string" },
   out: { type: "string" },
   blind: { type: "boolean" },
+  key: { type: "string" },
+  project: { type: "string" },
+  layout: { type: "string" },
+  name: { type: "string" },
 } as const;
 
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
@@ -63,7 +68,8 @@ export async function agencyHttpCommand(
 /**
  * `project file --as R --spec FILE.json` · `project show --as R --id P` ·
  * `project decide --as C --id P --decision approve|reject|withdraw --reference REF` (committee) ·
- * `project extract --as R --id P` · `project fetch --as R --id P --extract E --out DIR`.
+ * `project extract --as R --id P [--layout person|record]` · `project fetch --id P --key FILE …`
+ * (an alias of `extract fetch`).
  */
 export async function projectCommand(args: string[], client: KruispuntClient): Promise<number> {
   const [sub, ...rest] = args;
@@ -100,25 +106,46 @@ export async function projectCommand(args: string[], client: KruispuntClient): P
   }
   if (sub === "extract" && name && values.id) {
     print(
-      await client.request("release", "POST", `/v1/projects/${values.id}/extracts`, researcher),
+      await client.request(
+        "release",
+        "POST",
+        `/v1/projects/${values.id}/extracts`,
+        researcher,
+        values.layout ? { layout: values.layout } : {},
+      ),
     );
     return 0;
   }
-  if (sub === "fetch" && name && values.id && values.extract && values.out) {
-    mkdirSync(String(values.out), { recursive: true });
-    for (const file of ["extract.csv", "codebook.json"]) {
-      const text = await client.download(
-        "release",
-        `/v1/projects/${values.id}/extracts/${values.extract}/files/${file}`,
-        researcher,
-      );
-      writeFileSync(join(String(values.out), file), text);
-    }
-    console.log(`wrote ${join(String(values.out), "extract.csv")} and codebook.json`);
+  if (sub === "fetch" && values.id && values.key)
+    return extractCommand(["fetch", "--project", String(values.id), ...rest], client);
+  console.error(
+    "usage: kruispunt project file --as R --spec F | show --as R --id P | decide --as C --id P --decision approve|reject|withdraw --reference REF | extract --as R --id P [--layout person|record] | fetch --id P --key FILE [--extract E] [--out DIR]",
+  );
+  return 2;
+}
+
+/**
+ * `extract fetch --project P --key FILE [--extract E] [--out DIR] [--as R]`: downloads
+ * extract E (default the newest) of project P, verifies its SHA-256s and decrypts it
+ * with the member key FILE (`kruispunt keys member`) into DIR (default out/extract-P).
+ */
+export async function extractCommand(args: string[], client: KruispuntClient): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options, strict: false });
+  if (sub === "fetch" && values.project && values.key) {
+    const result = await fetchExtract({
+      client,
+      projectId: String(values.project),
+      extractId: values.extract ? String(values.extract) : undefined,
+      key: readMemberKeyFile(String(values.key)),
+      outDir: String(values.out ?? join("out", `extract-${values.project}`)),
+      as: values.as ? String(values.as) : undefined,
+    });
+    print(result);
     return 0;
   }
   console.error(
-    "usage: kruispunt project file --as R --spec F | show --as R --id P | decide --as C --id P --decision approve|reject|withdraw --reference REF | extract --as R --id P | fetch --as R --id P --extract E --out DIR",
+    "usage: kruispunt extract fetch --project P --key FILE [--extract E] [--out DIR] [--as R]",
   );
   return 2;
 }

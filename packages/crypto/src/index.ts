@@ -11,6 +11,17 @@ export {
   KeyringError,
   SealOpenError,
 } from "./errors";
+export {
+  decodeMemberKey,
+  FILE_CHUNK_BYTES,
+  FileDecryptor,
+  FileEncryptor,
+  generateFileKey,
+  generateMemberKeyPair,
+  type MemberKeyPair,
+  openFileKey,
+  sealFileKey,
+} from "./file-seal";
 export { hmacSha256, sha256Hex } from "./hash";
 export {
   currentKey,

@@ -4,5 +4,6 @@
  */
 export { DISCLOSURE_REFUSED, DisclosureRefusedError } from "./errors";
 export { hierarchies } from "./hierarchies";
-export { enforceKAnonymity, type QuasiIdentifier } from "./k-anonymity";
+export { enforceKAnonymity } from "./k-anonymity";
+export { KAnonymityPlanner, type QuasiIdentifier, type ReleasePlan } from "./planner";
 export type { Cell, Hierarchy, KAnonymityOptions, KAnonymityReport } from "./types";

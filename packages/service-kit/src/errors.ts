@@ -17,6 +17,10 @@ export const ERRORS = {
     status: 409,
     description: "The request conflicts with the current state (e.g. project not approved).",
   },
+  KRP_ERR_GONE: {
+    status: 410,
+    description: "The resource existed but is no longer available (e.g. an expired download link).",
+  },
   KRP_ERR_PAYLOAD_TOO_LARGE: {
     status: 413,
     description: "The request body is larger than this endpoint accepts.",

@@ -1,166 +1,318 @@
 /**
- * Builds an extract for an approved project: one row per person in the cohort,
- * with the approved variables only, the linkage pseudonym replaced by the project
- * pseudonym, and k-anonymity enforced on the quasi-identifiers before anything is
- * written (DESIGN.md invariant 5).
+ * Builds an extract for an approved project, streaming: the cohort is read from
+ * release.records twice through a cursor in one REPEATABLE READ snapshot, so a
+ * million persons never sit in memory at once.
+ *
+ * 1. Count: each person's quasi-identifier values go into a KAnonymityPlanner
+ *    (a histogram of level-0 combinations).
+ * 2. Plan: the planner picks the generalisation levels (or refuses the release).
+ * 3. Release: each person is generalised or suppressed, given their project pseudonym
+ *    (which replaces the linkage pseudonym), and spilled to one of 256 bucket files by
+ *    the pseudonym's first byte.
+ * 4. Write: each bucket is sorted by project pseudonym and appended to the CSV and
+ *    Parquet files, encrypted as they are written (delivery.ts). Rows come out in
+ *    project-pseudonym order, never in linkage-pseudonym order, so two projects'
+ *    extracts cannot be joined by row position (DESIGN.md invariant 3).
+ * Memory: the histogram, one cursor page, 256 bucket buffers of ≤ 64 KiB and one
+ * bucket (1/256 of the rows) at a time.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { deriveProjectKey, projectPseudonym, sha256Hex } from "@kruispunt/crypto";
-import {
-  type Cell,
-  enforceKAnonymity,
-  type Hierarchy,
-  hierarchies,
-  type KAnonymityReport,
-} from "@kruispunt/disclosure";
-import type { Pool } from "@kruispunt/store";
-import { stringify } from "csv-stringify/sync";
-import { type ExtractMember, releasedMembers } from "./extract-members";
-import type { ProjectSpec } from "./project";
+import { deriveProjectKey, projectPseudonym } from "@kruispunt/crypto";
+import { type Cell, KAnonymityPlanner, type KAnonymityReport } from "@kruispunt/disclosure";
+import { KrpError } from "@kruispunt/service-kit";
+import type { Pool, PoolClient } from "@kruispunt/store";
+import Cursor from "pg-cursor";
+import { buildCodebook } from "./codebook";
+import { CsvSink, type DeliveredFile, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
+import type { ExtractMember } from "./extract-members";
+import { hierarchyFor, type ProjectSpec, type Variable } from "./project";
 
-export interface ExtractResult {
-  rows: number;
-  suppressed: number;
-  report: KAnonymityReport;
-  files: { name: string; bytes: number; sha256: string }[];
-  /** The released persons (cluster and project pseudonym), for release.extract_members. */
-  members: ExtractMember[];
-}
-
-function hierarchyFor(spec: ProjectSpec["variables"][number]): Hierarchy {
-  if (spec.hierarchy === "categorical") return hierarchies.categorical(spec.as);
-  return hierarchies[spec.hierarchy];
-}
-
-/**
- * Reads the cohort from release.records, builds and writes `extract.csv` and
- * `codebook.json` into `dir`. Throws DisclosureRefusedError when k-anonymity would
- * suppress more than the project's allowed share.
- */
-export async function buildExtract(options: {
+export interface ExtractOptions {
   pool: Pool;
   projectId: string;
+  extractId: string;
   spec: ProjectSpec;
+  /** The variables to release (approved and asked for), in the project's order. */
+  variables: Variable[];
+  /** "person": one row per person; "record": one row per linked record with a person column. */
+  layout: "person" | "record";
   decisionReference: string;
   releaseKey: Uint8Array;
   releaseKeyVersion: number;
+  /** Directory for the encrypted files (created, mode 0700). */
   dir: string;
-}): Promise<ExtractResult> {
-  const { spec } = options;
-  const cohort = spec.cohort.allOf;
-  const wanted = [...new Set([...cohort, ...spec.variables.map((v) => v.dataset)])];
-  // Persons = clusters with a current record in every cohort dataset.
-  const { rows } = await options.pool.query<{
-    cluster_id: string;
-    ref: string;
-    variables: Record<string, string>;
-  }>(
-    `WITH cohort AS (
-       SELECT cluster_id FROM release.records
-       WHERE NOT withdrawn AND agency || '/' || dataset = ANY($1)
-       GROUP BY cluster_id HAVING count(DISTINCT agency || '/' || dataset) = $2)
-     SELECT r.cluster_id, r.agency || '/' || r.dataset AS ref, r.variables
-     FROM release.records r JOIN cohort c USING (cluster_id)
-     WHERE NOT r.withdrawn AND r.agency || '/' || r.dataset = ANY($3)
-     ORDER BY r.cluster_id, ref, r.source_record_id`,
-    [cohort, cohort.length, wanted],
-  );
-  const projectKey = deriveProjectKey(options.releaseKey, options.projectId);
-  const persons = new Map<string, Record<string, Cell>>();
-  for (const row of rows) {
-    let person = persons.get(row.cluster_id);
-    if (!person) {
-      person = { project_pseudonym: projectPseudonym(projectKey, row.cluster_id) };
-      persons.set(row.cluster_id, person);
-    }
-    for (const v of spec.variables) {
-      // One-to-one linkage gives one record per dataset; the first (by record id) wins otherwise.
-      if (v.dataset === row.ref && !(v.as in person)) person[v.as] = row.variables[v.name] ?? null;
-    }
-  }
-  const qis = spec.variables
-    .filter((v) => spec.quasiIdentifiers.includes(v.as))
-    .map((v) => ({ column: v.as, hierarchy: hierarchyFor(v) }));
-  const qiColumns = new Set(qis.map((q) => q.column));
-  // Quasi-identifier columns keep their source values (enforceKAnonymity generalises
-  // them); every other column gets its hierarchy's level 0, the released form.
-  const input = [...persons.values()].map((p) => {
-    const row: Record<string, Cell> = { project_pseudonym: p.project_pseudonym ?? null };
-    for (const v of spec.variables) {
-      const value = p[v.as] ?? null;
-      row[v.as] = qiColumns.has(v.as)
-        ? value
-        : (hierarchyFor(v).levels[0]?.generalise(value) ?? null);
-    }
-    return row;
-  });
-  const { rows: released, report } = enforceKAnonymity(input, qis, {
-    k: spec.k,
-    maxSuppressedShare: spec.maxSuppressedShare,
-  });
-  released.sort((a, b) => String(a.project_pseudonym).localeCompare(String(b.project_pseudonym)));
+  /** Receives the released persons in batches of up to 10,000 (release.extract_members). */
+  onMembers: (members: ExtractMember[]) => Promise<void>;
+}
 
-  const columns = ["project_pseudonym", ...spec.variables.map((v) => v.as)];
-  const csv = stringify(released, { header: true, columns, cast: { string: (s) => s } });
-  const codebook = {
-    format: "kruispunt-codebook/1",
-    projectId: options.projectId,
-    title: spec.title,
-    approval: options.decisionReference,
-    createdAt: new Date().toISOString(),
-    layout: "one row per person",
-    cohort: { allOf: cohort, persons: persons.size },
-    rows: released.length,
-    columns: [
-      {
-        name: "project_pseudonym",
-        source: "kruispunt",
-        description:
-          "Project pseudonym: HMAC-SHA-256 under this project's key; differs from every other project's",
-        type: "hex string (64)",
-      },
-      ...spec.variables.map((v) => ({
-        name: v.as,
-        source: `${v.dataset}.${v.name}`,
-        hierarchy: v.hierarchy,
-        released: qiColumns.has(v.as) ? report.levels[v.as] : hierarchyFor(v).levels[0]?.label,
-        quasiIdentifier: qiColumns.has(v.as),
-        levels: hierarchyFor(v).levels.map((l) => l.label),
-        missing: {
-          cells: released.filter((r) => r[v.as] === null).length,
-          shownAs: "empty cell (no or unparseable value at source)",
-        },
-        withheld: "* means the value was generalised away by disclosure control",
-      })),
-    ],
-    linkage: {
-      method:
-        "exact: equal linkage pseudonyms of the national identifier (keyed hash, or blind-mode ElGamal then keyed hash)",
-      coverage: `persons with a linked record in each of ${cohort.join(", ")}; a person whose identifier differs between agencies (e.g. a typo) is not linked, so not in this cohort`,
-    },
-    disclosureControl: {
-      rule: `k-anonymity with k=${spec.k} over the quasi-identifiers: no released combination of their values describes fewer than ${spec.k} persons (ONS and ABS output checking use a threshold of 10)`,
-      maxSuppressedShare: spec.maxSuppressedShare,
-      report,
-    },
-    keys: { releaseKeyVersion: options.releaseKeyVersion },
+export interface ExtractResult {
+  /** Persons in the cohort, released and suppressed. */
+  persons: number;
+  /** Rows written: released persons, or their records in the record layout. */
+  rows: number;
+  /** Persons released. */
+  released: number;
+  suppressed: number;
+  report: KAnonymityReport;
+  files: DeliveredFile[];
+  /** Member name → the extract key sealed to their public key (base64url). */
+  sealedKeys: Record<string, string>;
+}
+
+/** One person of the cohort as read: their cluster and records (dataset, values per variable). */
+interface Person {
+  clusterId: string;
+  records: { ref: string; values: Cell[] }[];
+}
+
+const CURSOR_PAGE = 5_000;
+const MEMBER_BATCH = 10_000;
+const BUCKETS = 256;
+const BUCKET_FLUSH_CHARS = 64 * 1024;
+/** Rows per Parquet row group (about 8 MB of strings for a handful of columns). */
+const ROW_GROUP = 100_000;
+
+/**
+ * The cohort query: every current record, in the variables' datasets, of persons with
+ * a record in each cohort dataset (and, with cohort.born, a birth year in range),
+ * grouped by person. Columns: cluster_id, ref, then one text value per variable.
+ */
+function cohortQuery(
+  spec: ProjectSpec,
+  variables: Variable[],
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [spec.cohort.allOf, spec.cohort.allOf.length];
+  const p = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
   };
-  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const files = [
-    { name: "extract.csv", content: csv },
-    { name: "codebook.json", content: `${JSON.stringify(codebook, null, 2)}\n` },
-  ];
-  for (const f of files) writeFileSync(join(options.dir, f.name), f.content, { mode: 0o600 });
+  const born = spec.cohort.born;
+  const bornFilter = born
+    ? `AND bool_or(agency || '/' || dataset = ${p(born.dataset)} AND
+         CASE WHEN variables->>${p(born.name)} ~ '^[0-9]{8}$'
+              THEN substr(variables->>$${values.length}, 1, 4)::int END
+         BETWEEN ${p(born.from)} AND ${p(born.to)})`
+    : "";
+  const wanted = p([...new Set(variables.map((v) => v.dataset))]);
+  const columns = variables.map((v) => `r.variables->>${p(v.name)}`).join(", ");
   return {
-    rows: released.length,
-    members: releasedMembers(persons, released),
-    suppressed: report.suppressed,
-    report,
-    files: files.map((f) => ({
-      name: f.name,
-      bytes: Buffer.byteLength(f.content),
-      sha256: sha256Hex(f.content),
-    })),
+    text: `WITH cohort AS (
+         SELECT cluster_id FROM release.records
+         WHERE NOT withdrawn AND agency || '/' || dataset = ANY($1)
+         GROUP BY cluster_id
+         HAVING count(DISTINCT agency || '/' || dataset) = $2 ${bornFilter})
+       SELECT r.cluster_id, r.agency || '/' || r.dataset AS ref${columns ? `, ${columns}` : ""}
+       FROM release.records r JOIN cohort c USING (cluster_id)
+       WHERE NOT r.withdrawn AND r.agency || '/' || r.dataset = ANY(${wanted})
+       ORDER BY r.cluster_id, ref, r.source_record_id`,
+    values,
   };
+}
+
+/** Streams persons (consecutive rows of one cluster) through a server-side cursor. */
+async function* readPersons(
+  client: PoolClient,
+  query: { text: string; values: unknown[] },
+): AsyncGenerator<Person> {
+  const cursor = client.query(new Cursor(query.text, query.values, { rowMode: "array" }));
+  let current: Person | null = null;
+  try {
+    for (;;) {
+      const rows = (await cursor.read(CURSOR_PAGE)) as unknown as Cell[][];
+      if (rows.length === 0) break;
+      for (const [clusterId, ref, ...values] of rows) {
+        if (current && current.clusterId !== clusterId) {
+          yield current;
+          current = null;
+        }
+        current ??= { clusterId: clusterId as string, records: [] };
+        current.records.push({ ref: ref as string, values });
+      }
+    }
+    if (current) yield current;
+  } finally {
+    await cursor.close();
+  }
+}
+
+/**
+ * Reads the cohort, applies disclosure control and writes the encrypted
+ * extract.csv, extract.parquet and codebook.json into `dir`. Throws
+ * DisclosureRefusedError when k-anonymity would suppress more than the project's
+ * allowed share, and KrpError KRP_ERR_UNPROCESSABLE naming `cohort` when no person
+ * matches it. Nothing is left in `dir` on a throw.
+ */
+export async function buildExtract(options: ExtractOptions): Promise<ExtractResult> {
+  const { spec, variables, layout } = options;
+  const qiSet = new Set(spec.quasiIdentifiers);
+  const qiIndex = variables.flatMap((v, i) => (qiSet.has(v.as) ? [i] : []));
+  const qis = qiIndex.map((i) => ({
+    column: (variables[i] as Variable).as,
+    hierarchy: hierarchyFor(variables[i] as Variable),
+  }));
+  const released0 = variables.map((v) => hierarchyFor(v).levels[0]?.generalise ?? (() => null));
+  const query = cohortQuery(spec, variables);
+  /** Per variable: the value of the person's first record of its dataset. */
+  const personValues = (person: Person): Cell[] =>
+    variables.map((v, i) => person.records.find((r) => r.ref === v.dataset)?.values[i] ?? null);
+
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  const bucketDir = join(options.dir, ".buckets");
+  mkdirSync(bucketDir, { mode: 0o700 });
+  const client = await options.pool.connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    // 1. Count.
+    const planner = new KAnonymityPlanner(qis, {
+      k: spec.k,
+      maxSuppressedShare: spec.maxSuppressedShare,
+    });
+    const recordsPer = new Map<string, number>();
+    let persons = 0;
+    for await (const person of readPersons(client, query)) {
+      const values = personValues(person);
+      planner.add(qiIndex.map((i) => values[i] ?? null));
+      persons += 1;
+    }
+    if (persons === 0)
+      throw new KrpError(
+        "KRP_ERR_UNPROCESSABLE",
+        "cohort: no person matches it (0 persons), so there is nothing to release",
+      );
+    // 2. Plan (throws DisclosureRefusedError).
+    const plan = planner.plan();
+
+    // 3. Release into buckets.
+    const projectKey = deriveProjectKey(options.releaseKey, options.projectId);
+    const buffers: string[] = Array.from({ length: BUCKETS }, () => "");
+    const spill = (b: number) => {
+      appendFileSync(join(bucketDir, String(b)), buffers[b] as string, { mode: 0o600 });
+      buffers[b] = "";
+    };
+    let members: ExtractMember[] = [];
+    let rows = 0;
+    let released = 0;
+    for await (const person of readPersons(client, query)) {
+      const values = personValues(person);
+      const qiValues = plan.release(qiIndex.map((i) => values[i] ?? null));
+      if (qiValues === null) continue;
+      released += 1;
+      const pp = projectPseudonym(projectKey, person.clusterId);
+      members.push({ clusterId: person.clusterId, projectPseudonym: pp });
+      if (members.length >= MEMBER_BATCH) {
+        await options.onMembers(members);
+        members = [];
+      }
+      const generalise = (i: number, value: Cell): Cell => {
+        const q = qiIndex.indexOf(i);
+        return q >= 0 ? (qiValues[q] ?? null) : (released0[i] as (v: Cell) => Cell)(value);
+      };
+      const out: Cell[][] =
+        layout === "person"
+          ? [[pp, ...values.map((value, i) => generalise(i, value))]]
+          : person.records.map((r) => [
+              pp,
+              r.ref,
+              // Quasi-identifiers describe the person: the same released value on each of their records.
+              ...variables.map((v, i) =>
+                qiIndex.includes(i)
+                  ? generalise(i, null)
+                  : r.ref === v.dataset
+                    ? generalise(i, r.values[i] ?? null)
+                    : null,
+              ),
+            ]);
+      for (const r of person.records) recordsPer.set(r.ref, (recordsPer.get(r.ref) ?? 0) + 1);
+      const b = Number.parseInt(pp.slice(0, 2), 16);
+      for (const row of out) buffers[b] += `${JSON.stringify(row)}\n`;
+      rows += out.length;
+      if ((buffers[b] as string).length > BUCKET_FLUSH_CHARS) spill(b);
+    }
+    if (members.length > 0) await options.onMembers(members);
+    for (let b = 0; b < BUCKETS; b++) if (buffers[b]) spill(b);
+    await client.query("COMMIT");
+
+    // 4. Write the encrypted files, bucket by bucket in pseudonym order.
+    const columns = [
+      "project_pseudonym",
+      ...(layout === "record" ? ["dataset"] : []),
+      ...variables.map((v) => v.as),
+    ];
+    const { key, sealedKeys } = extractKeyFor(spec.members);
+    try {
+      const csv = new CsvSink(new EncryptedFile(options.dir, "extract.csv", key), columns);
+      const parquet = new ParquetSink(
+        new EncryptedFile(options.dir, "extract.parquet", key),
+        columns,
+      );
+      let group: Cell[][] = [];
+      const missing = variables.map(() => 0);
+      for (let b = 0; b < BUCKETS; b++) {
+        let text: string;
+        try {
+          text = readFileSync(join(bucketDir, String(b)), "utf8");
+        } catch {
+          continue; // no row fell into this bucket
+        }
+        const bucket = text
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => JSON.parse(line) as Cell[]);
+        // Stable sort: a person's records keep their (dataset, record id) order.
+        bucket.sort((x, y) =>
+          (x[0] as string) < (y[0] as string) ? -1 : (x[0] as string) > (y[0] as string) ? 1 : 0,
+        );
+        const offset = columns.length - variables.length;
+        for (const row of bucket)
+          for (let i = 0; i < missing.length; i++)
+            if (row[offset + i] === null) missing[i] = (missing[i] as number) + 1;
+        csv.write(bucket);
+        group.push(...bucket);
+        if (group.length >= ROW_GROUP) {
+          parquet.write(group);
+          group = [];
+        }
+      }
+      parquet.write(group);
+      const files = [csv.close(), parquet.close()];
+      const codebook = buildCodebook({
+        extractId: options.extractId,
+        projectId: options.projectId,
+        spec,
+        variables,
+        layout,
+        columns,
+        decisionReference: options.decisionReference,
+        releaseKeyVersion: options.releaseKeyVersion,
+        persons,
+        rows,
+        recordsPerDataset: Object.fromEntries(recordsPer),
+        missing,
+        report: plan.report,
+        files,
+      });
+      const codebookFile = new EncryptedFile(options.dir, "codebook.json", key);
+      codebookFile.write(`${JSON.stringify(codebook, null, 2)}\n`);
+      files.push(codebookFile.close());
+      return {
+        persons,
+        rows,
+        released,
+        suppressed: plan.report.suppressed,
+        report: plan.report,
+        files,
+        sealedKeys,
+      };
+    } finally {
+      key.fill(0);
+    }
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    rmSync(options.dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    client.release();
+    rmSync(bucketDir, { recursive: true, force: true });
+  }
 }

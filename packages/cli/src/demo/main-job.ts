@@ -3,13 +3,14 @@
  * released as an extract, driven through the services' HTTP APIs the way the three
  * personas would. Used by `kruispunt demo` and by the end-to-end test.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { Bus, TOPICS, type TopicName } from "@kruispunt/bus";
 import { createLogger } from "@kruispunt/observability";
 import { ensureDatabase, migrate } from "@kruispunt/store";
 import type { KruispuntClient } from "../client";
+import { createMemberKeyFile, fetchExtract, readMemberKeyFile } from "../extract-fetch";
 import { febrlSubmission, type LinkageQuality, scoreLinkage } from "./febrl";
 import {
   catalogueAndQuality,
@@ -184,8 +185,13 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
       `linkage quality vs FEBRL truth: tp ${truth.tp}, fp ${truth.fp}, fn ${truth.fn}, precision ${truth.precision}, recall ${truth.recall}, F1 ${truth.f1}`,
     );
 
-    // 4. A researcher files a project, the committee approves it, the researcher extracts.
+    // 4. A researcher makes a member key pair, files a project, the committee approves
+    //    it, the researcher extracts, then fetches, verifies and decrypts it with their key.
     const k = options.k ?? 10;
+    mkdirSync(options.outDir, { recursive: true });
+    const keyPath = join(options.outDir, `${researcher.sub}.key.json`);
+    rmSync(keyPath, { force: true });
+    const publicKey = await createMemberKeyFile(keyPath, researcher.sub);
     const project = await client.request<{ projectId: string }>(
       "release",
       "POST",
@@ -215,6 +221,7 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
         k,
         maxSuppressedShare: 0.05,
         expiresAt: new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
+        members: [{ name: researcher.sub, publicKey }],
       },
     );
     const reference = `CSSS-IVC/${new Date().getFullYear()}/${project.projectId}`;
@@ -235,17 +242,15 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
       k: number;
     }>("release", "POST", `/v1/projects/${project.projectId}/extracts`, researcher);
     const extractDir = join(options.outDir, "extract");
-    mkdirSync(extractDir, { recursive: true });
-    for (const name of ["extract.csv", "codebook.json"]) {
-      const text = await client.download(
-        "release",
-        `/v1/projects/${project.projectId}/extracts/${extract.extractId}/files/${name}`,
-        researcher,
-      );
-      writeFileSync(join(extractDir, name), text);
-    }
+    await fetchExtract({
+      client,
+      projectId: project.projectId,
+      extractId: extract.extractId,
+      key: readMemberKeyFile(keyPath),
+      outDir: extractDir,
+    });
     say(
-      `extract: ${extract.rows} persons released with k=${extract.k}, ${extract.suppressed} suppressed → ${extractDir}`,
+      `extract: ${extract.rows} persons released with k=${extract.k}, ${extract.suppressed} suppressed; fetched, verified and decrypted with ${researcher.sub}'s key → ${extractDir} (extract.csv, extract.parquet, codebook.json)`,
     );
 
     // 4b. Catalogue, quality reports, and an error report from the researcher to beta.

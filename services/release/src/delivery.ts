@@ -1,0 +1,152 @@
+/**
+ * Delivery of an extract: CSV and Parquet files written straight into encrypted
+ * files, so no plaintext extract is ever at rest on the release side. Each file is a
+ * libsodium secretstream under one random extract key (@kruispunt/crypto file-seal);
+ * the key is sealed to each project member's X25519 public key and then wiped.
+ * Parquet is written with hyparquet-writer (row groups as they come, bounded memory).
+ */
+import { createHash, type Hash } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { decodeMemberKey, FileEncryptor, generateFileKey, sealFileKey } from "@kruispunt/crypto";
+import type { Cell } from "@kruispunt/disclosure";
+import { stringify } from "csv-stringify/sync";
+import { ByteWriter, ParquetWriter } from "hyparquet-writer";
+
+/** One delivered file as the manifest lists it (sizes in bytes, SHA-256 in lowercase hex). */
+export interface DeliveredFile {
+  /** Plaintext name: extract.csv, extract.parquet or codebook.json. */
+  name: string;
+  /** Stored (and downloaded) name: `${name}.enc`. */
+  stored: string;
+  bytes: number;
+  sha256: string;
+  encryptedBytes: number;
+  encryptedSha256: string;
+}
+
+/** A file being written encrypted: plaintext in, ciphertext to `dir/name.enc`. */
+export class EncryptedFile {
+  private readonly fd: number;
+  private readonly encryptor: FileEncryptor;
+  private readonly plainHash: Hash = createHash("sha256");
+  private readonly cipherHash: Hash = createHash("sha256");
+  private bytes = 0;
+  private encryptedBytes = 0;
+
+  constructor(
+    dir: string,
+    private readonly name: string,
+    key: Uint8Array,
+  ) {
+    this.fd = openSync(join(dir, `${name}.enc`), "wx", 0o600);
+    this.encryptor = new FileEncryptor(key);
+  }
+
+  write(plain: Uint8Array | string): void {
+    const bytes = typeof plain === "string" ? Buffer.from(plain, "utf8") : plain;
+    this.plainHash.update(bytes);
+    this.bytes += bytes.length;
+    this.emit(this.encryptor.push(bytes));
+  }
+
+  close(): DeliveredFile {
+    this.emit(this.encryptor.final());
+    closeSync(this.fd);
+    return {
+      name: this.name,
+      stored: `${this.name}.enc`,
+      bytes: this.bytes,
+      sha256: this.plainHash.digest("hex"),
+      encryptedBytes: this.encryptedBytes,
+      encryptedSha256: this.cipherHash.digest("hex"),
+    };
+  }
+
+  private emit(chunks: Uint8Array[]): void {
+    for (const c of chunks) {
+      this.cipherHash.update(c);
+      this.encryptedBytes += c.length;
+      writeSync(this.fd, c);
+    }
+  }
+}
+
+/** Writes rows (arrays of cells in `columns` order) as RFC 4180 CSV with a header; null is an empty cell. */
+export class CsvSink {
+  constructor(
+    private readonly file: EncryptedFile,
+    columns: string[],
+  ) {
+    file.write(stringify([columns]));
+  }
+  write(rows: Cell[][]): void {
+    if (rows.length > 0) this.file.write(stringify(rows));
+  }
+  close(): DeliveredFile {
+    return this.file.close();
+  }
+}
+
+/**
+ * Writes rows as Parquet: every column an OPTIONAL UTF8 string (null = missing),
+ * SNAPPY-compressed, one row group per {@link write} call.
+ */
+export class ParquetSink {
+  private readonly writer: ParquetWriter;
+
+  constructor(
+    private readonly file: EncryptedFile,
+    private readonly columns: string[],
+  ) {
+    const bytes: ByteWriter & { flush?: () => void } = new ByteWriter();
+    // Hand the buffered bytes to the encrypted file after each row group and at the end.
+    bytes.flush = () => {
+      file.write(new Uint8Array(bytes.buffer, 0, bytes.index));
+      bytes.index = 0;
+    };
+    bytes.finish = bytes.flush;
+    this.writer = new ParquetWriter({
+      writer: bytes,
+      schema: [
+        { name: "root", num_children: columns.length },
+        ...columns.map((name) => ({
+          name,
+          type: "BYTE_ARRAY" as const,
+          converted_type: "UTF8" as const,
+          repetition_type: "OPTIONAL" as const,
+        })),
+      ],
+      createdBy: "kruispunt release (hyparquet-writer)",
+    });
+  }
+
+  write(rows: Cell[][]): void {
+    if (rows.length === 0) return;
+    this.writer.write({
+      columnData: this.columns.map((name, c) => ({
+        name,
+        data: rows.map((r) => r[c] ?? null),
+        type: "STRING" as const,
+      })),
+      rowGroupSize: rows.length,
+    });
+  }
+
+  close(): DeliveredFile {
+    this.writer.finish();
+    return this.file.close();
+  }
+}
+
+/** A fresh extract key, and each member's sealed copy of it (member name → base64url). */
+export function extractKeyFor(members: { name: string; publicKey: string }[]): {
+  key: Uint8Array;
+  sealedKeys: Record<string, string>;
+} {
+  const key = generateFileKey();
+  const sealedKeys = Object.fromEntries(
+    members.map((m) => [m.name, sealFileKey(decodeMemberKey(m.publicKey), key)]),
+  );
+  return { key, sealedKeys };
+}
