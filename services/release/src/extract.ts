@@ -58,15 +58,17 @@ export interface ExtractResult {
   files: DeliveredFile[];
   /** Member name → the extract key sealed to their public key (base64url). */
   sealedKeys: Record<string, string>;
+  /** Wall time of each step in milliseconds: count + plan, release into buckets, write files. */
+  timings: { count: number; release: number; write: number };
 }
 
 /** One person of the cohort as read: their cluster and records (dataset, values per variable). */
 interface Person {
   clusterId: string;
-  records: { ref: string; values: Cell[] }[];
+  records: { ref: string; id: string; values: Cell[] }[];
 }
 
-const CURSOR_PAGE = 5_000;
+const CURSOR_PAGE = 20_000;
 const MEMBER_BATCH = 10_000;
 const BUCKETS = 256;
 const BUCKET_FLUSH_CHARS = 64 * 1024;
@@ -74,40 +76,69 @@ const BUCKET_FLUSH_CHARS = 64 * 1024;
 const ROW_GROUP = 100_000;
 
 /**
- * The cohort query: every current record, in the variables' datasets, of persons with
- * a record in each cohort dataset (and, with cohort.born, a birth year in range),
- * grouped by person. Columns: cluster_id, ref, then one text value per variable.
+ * The cohort query: every current record of the cohort's and the variables' datasets,
+ * ordered by person (one sort, no self-join: whether a person belongs to the cohort is
+ * decided while reading, by {@link inCohort}). Columns: cluster_id, ref,
+ * source_record_id, then one text value per variable, then the birth-date value for
+ * cohort.born (if any).
  */
 function cohortQuery(
   spec: ProjectSpec,
   variables: Variable[],
 ): { text: string; values: unknown[] } {
-  const values: unknown[] = [spec.cohort.allOf, spec.cohort.allOf.length];
+  const born = spec.cohort.born;
+  const datasets = [
+    ...new Set([
+      ...spec.cohort.allOf,
+      ...variables.map((v) => v.dataset),
+      ...(born ? [born.dataset] : []),
+    ]),
+  ];
+  const values: unknown[] = [datasets];
   const p = (v: unknown) => {
     values.push(v);
     return `$${values.length}`;
   };
-  const born = spec.cohort.born;
-  const bornFilter = born
-    ? `AND bool_or(agency || '/' || dataset = ${p(born.dataset)} AND
-         CASE WHEN variables->>${p(born.name)} ~ '^[0-9]{8}$'
-              THEN substr(variables->>$${values.length}, 1, 4)::int END
-         BETWEEN ${p(born.from)} AND ${p(born.to)})`
-    : "";
-  const wanted = p([...new Set(variables.map((v) => v.dataset))]);
-  const columns = variables.map((v) => `r.variables->>${p(v.name)}`).join(", ");
+  const columns = [...variables.map((v) => v.name), ...(born ? [born.name] : [])]
+    .map((name) => `, variables->>${p(name)}`)
+    .join("");
   return {
-    text: `WITH cohort AS (
-         SELECT cluster_id FROM release.records
-         WHERE NOT withdrawn AND agency || '/' || dataset = ANY($1)
-         GROUP BY cluster_id
-         HAVING count(DISTINCT agency || '/' || dataset) = $2 ${bornFilter})
-       SELECT r.cluster_id, r.agency || '/' || r.dataset AS ref${columns ? `, ${columns}` : ""}
-       FROM release.records r JOIN cohort c USING (cluster_id)
-       WHERE NOT r.withdrawn AND r.agency || '/' || r.dataset = ANY(${wanted})
-       ORDER BY r.cluster_id, ref, r.source_record_id`,
+    text: `SELECT cluster_id, agency || '/' || dataset AS ref, source_record_id${columns}
+       FROM release.records
+       WHERE NOT withdrawn AND agency || '/' || dataset = ANY($1)
+       ORDER BY cluster_id`,
     values,
   };
+}
+
+/**
+ * Whether a person read by {@link cohortQuery} is in the cohort: a record in each of
+ * cohort.allOf and, with cohort.born, a record of its dataset whose value starts with
+ * a year in [from, to] (YYYYMMDD: eight digits). Keeps only the records of the
+ * variables' datasets, sorted by (dataset, source record id), so the first record of a
+ * dataset is the same on every read.
+ */
+function inCohort(spec: ProjectSpec, variables: Variable[], person: Person): boolean {
+  const refs = new Set(person.records.map((r) => r.ref));
+  if (!spec.cohort.allOf.every((d) => refs.has(d))) return false;
+  const born = spec.cohort.born;
+  if (born) {
+    const at = variables.length;
+    const ok = person.records.some((r) => {
+      const value = r.ref === born.dataset ? r.values[at] : null;
+      if (typeof value !== "string" || !/^\d{8}$/.test(value)) return false;
+      const year = Number(value.slice(0, 4));
+      return year >= born.from && year <= born.to;
+    });
+    if (!ok) return false;
+  }
+  const wanted = new Set(variables.map((v) => v.dataset));
+  person.records = person.records
+    .filter((r) => wanted.has(r.ref))
+    .sort((a, b) =>
+      a.ref !== b.ref ? (a.ref < b.ref ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+  return true;
 }
 
 /** Streams persons (consecutive rows of one cluster) through a server-side cursor. */
@@ -121,13 +152,13 @@ async function* readPersons(
     for (;;) {
       const rows = (await cursor.read(CURSOR_PAGE)) as unknown as Cell[][];
       if (rows.length === 0) break;
-      for (const [clusterId, ref, ...values] of rows) {
+      for (const [clusterId, ref, id, ...values] of rows) {
         if (current && current.clusterId !== clusterId) {
           yield current;
           current = null;
         }
         current ??= { clusterId: clusterId as string, records: [] };
-        current.records.push({ ref: ref as string, values });
+        current.records.push({ ref: ref as string, id: id as string, values });
       }
     }
     if (current) yield current;
@@ -163,6 +194,9 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
   const client = await options.pool.connect();
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    // Room to sort the cohort by person in memory rather than in temporary files.
+    await client.query("SET LOCAL work_mem = '256MB'");
+    const t0 = performance.now();
     // 1. Count.
     const planner = new KAnonymityPlanner(qis, {
       k: spec.k,
@@ -171,6 +205,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     const recordsPer = new Map<string, number>();
     let persons = 0;
     for await (const person of readPersons(client, query)) {
+      if (!inCohort(spec, variables, person)) continue;
       const values = personValues(person);
       planner.add(qiIndex.map((i) => values[i] ?? null));
       persons += 1;
@@ -183,6 +218,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     // 2. Plan (throws DisclosureRefusedError).
     const plan = planner.plan();
 
+    const t1 = performance.now();
     // 3. Release into buckets.
     const projectKey = deriveProjectKey(options.releaseKey, options.projectId);
     const buffers: string[] = Array.from({ length: BUCKETS }, () => "");
@@ -194,6 +230,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     let rows = 0;
     let released = 0;
     for await (const person of readPersons(client, query)) {
+      if (!inCohort(spec, variables, person)) continue;
       const values = personValues(person);
       const qiValues = plan.release(qiIndex.map((i) => values[i] ?? null));
       if (qiValues === null) continue;
@@ -232,6 +269,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     if (members.length > 0) await options.onMembers(members);
     for (let b = 0; b < BUCKETS; b++) if (buffers[b]) spill(b);
     await client.query("COMMIT");
+    const t2 = performance.now();
 
     // 4. Write the encrypted files, bucket by bucket in pseudonym order.
     const columns = [
@@ -303,6 +341,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         report: plan.report,
         files,
         sealedKeys,
+        timings: { count: t1 - t0, release: t2 - t1, write: performance.now() - t2 },
       };
     } finally {
       key.fill(0);
