@@ -87,10 +87,6 @@ async function prepare(): Promise<void> {
       `jsonb_build_object('postcode', lpad(((i * 104729) % 9000 + 1000)::text, 4, '0'))`,
     );
     await insert("gamma/persons", `jsonb_build_object('sex', (ARRAY['f','m'])[1 + (i * 13) % 2])`);
-    await pool.query(
-      `INSERT INTO release.dataset_variables VALUES ('alpha/persons','date_of_birth'), ('alpha/persons','state'),
-         ('beta/persons','postcode'), ('gamma/persons','sex') ON CONFLICT DO NOTHING`,
-    );
     await pool.query("VACUUM ANALYZE release.records");
     console.log(
       `generated ${N} persons × 3 datasets in ${((Date.now() - started) / 1000).toFixed(1)} s`,

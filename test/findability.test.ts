@@ -6,6 +6,7 @@
  */
 import type { Claims } from "@kruispunt/auth";
 import type { Summary } from "@kruispunt/cli";
+import { cryptoReady, generateMemberKeyPair } from "@kruispunt/crypto";
 import { validateDcat } from "@kruispunt/intake";
 import type { ServiceName } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,6 +125,12 @@ describe("findability and data quality in the main job (FEBRL 4 persons 0–299)
   });
 });
 
+/** A project member's public key (release refuses a project without members). */
+async function memberPublicKey(): Promise<string> {
+  await cryptoReady();
+  return generateMemberKeyPair().publicKey;
+}
+
 describe("the catalogue decides what a project may ask for", () => {
   it("refuses a project naming a variable the catalogue lacks, naming it", async () => {
     const { status, body } = await call("release", "POST", "/v1/projects", ROLES.owner ?? null, {
@@ -137,6 +144,7 @@ describe("the catalogue decides what a project may ask for", () => {
       cohort: { allOf: ["alpha/persons", "gamma/persons"] },
       quasiIdentifiers: ["state"],
       expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      members: [{ name: "researcher-demo", publicKey: await memberPublicKey() }],
     });
     expect(status).toBe(400);
     expect((body as { details: { issues: string[] } }).details.issues).toEqual([

@@ -196,7 +196,7 @@ describe("bad input: a 4xx naming the field", () => {
       ),
     ).toEqual([
       400,
-      "the project is invalid: variables.0.name: unknown variable shoe_size in alpha/persons",
+      "the project names what the catalogue lacks: variables.0: the catalogue has no variable alpha/persons/shoe_size",
     ]);
   });
 
@@ -208,10 +208,16 @@ describe("bad input: a 4xx naming the field", () => {
   });
 
   it("a malformed public key", async () => {
-    for (const bad of ["", "not-a-key", `${pk()}A`, Buffer.alloc(32).toString("base64")]) {
+    for (const bad of [
+      "",
+      "not-a-key",
+      `${pk()}A`,
+      Buffer.alloc(32).toString("base64"),
+      "A".repeat(43),
+    ]) {
       expect(await issue(spec([{ name: memberA.sub, publicKey: bad }]))).toEqual([
         400,
-        "the project is invalid: members.0.publicKey: must be 43 base64url characters (a 32-byte X25519 public key)",
+        "the project is invalid: members.0.publicKey: must be 43 base64url characters of a usable 32-byte X25519 public key",
       ]);
     }
   });

@@ -116,6 +116,12 @@ describe("file keys sealed to members", () => {
     expect(() => openFileKey(alice, `${sealed.slice(0, -2)}AA`)).toThrow("does not open");
   });
 
+  it("refuses a low-order public key (all zeros) that nothing could be sealed to", () => {
+    expect(() => decodeMemberKey("A".repeat(43), "members[0].publicKey")).toThrow(
+      "members[0].publicKey is not a usable X25519 public key",
+    );
+  });
+
   it("refuses malformed public keys without quoting them", () => {
     for (const bad of ["", "abc", "x".repeat(44), `${"A".repeat(42)}=`, `${"A".repeat(42)}+`]) {
       expect(() => decodeMemberKey(bad, "members[0].publicKey")).toThrow(

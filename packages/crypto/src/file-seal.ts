@@ -54,6 +54,15 @@ export function decodeMemberKey(text: string, what = "public key"): Uint8Array {
   const s = sodium();
   const key = s.from_base64(text, s.base64_variants.URLSAFE_NO_PADDING);
   requireKeyLength(key, BOX_KEY_BYTES, what);
+  try {
+    // libsodium refuses low-order points (e.g. all zeros): nothing could be sealed to them.
+    s.crypto_box_seal(new Uint8Array(1), key);
+  } catch {
+    throw new CryptoError(
+      CryptoErrorCode.KRP_ERR_BAD_KEY,
+      `${what} is not a usable X25519 public key`,
+    );
+  }
   return key;
 }
 

@@ -1,15 +1,7 @@
 -- Up Migration
--- Release delivery (issue 6): the variables release has seen per dataset (to refuse
--- unknown ones), the committee's approved variables, and per extract its layout, who
--- built it, when its download links expire and the extract key sealed to each member.
-CREATE TABLE release.dataset_variables (
-  dataset  text NOT NULL,
-  name     text NOT NULL,
-  PRIMARY KEY (dataset, name)
-);
-INSERT INTO release.dataset_variables (dataset, name)
-  SELECT DISTINCT agency || '/' || dataset, jsonb_object_keys(variables) FROM release.records
-  ON CONFLICT DO NOTHING;
+-- Release delivery (issue 6): the committee's approved variables, and per extract its
+-- layout, who built it, when its download links expire and the extract key sealed to
+-- each member.
 
 ALTER TABLE release.projects ADD COLUMN approved_variables text[];
 
@@ -24,4 +16,3 @@ ALTER TABLE release.extracts
 ALTER TABLE release.extracts DROP COLUMN sealed_keys, DROP COLUMN download_expires_at,
   DROP COLUMN persons, DROP COLUMN built_by, DROP COLUMN layout;
 ALTER TABLE release.projects DROP COLUMN approved_variables;
-DROP TABLE release.dataset_variables;

@@ -139,17 +139,6 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     expiresAt: p.expires_at,
     spec: p.spec,
   });
-  const knownVariables = async () => {
-    const { rows } = await ctx.pool.query<{ dataset: string; name: string }>(
-      "SELECT dataset, name FROM release.dataset_variables",
-    );
-    const known = new Map<string, Set<string>>();
-    for (const r of rows) {
-      if (!known.has(r.dataset)) known.set(r.dataset, new Set());
-      known.get(r.dataset)?.add(r.name);
-    }
-    return known;
-  };
 
   app.post(
     "/v1/projects",
@@ -160,7 +149,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     async (request, reply) => {
       const parsed = projectSpecSchema.safeParse(request.body);
       if (!parsed.success) throw invalid("the project is invalid", zodIssues(parsed.error));
-      const problems = specProblems(parsed.data, request.user.sub, await knownVariables());
+      const problems = specProblems(parsed.data, request.user.sub);
       if (problems.length > 0) throw invalid("the project is invalid", problems);
       await assertInCatalogue(parsed.data, ctx.config.serviceUrls.intake, ctx.jwtSecret);
       const projectId = `p-${randomUUID().replaceAll("-", "").slice(0, 12)}`;

@@ -47,7 +47,11 @@ export async function assertInCatalogue(
   );
   const problems = catalogueProblems(spec, catalogue);
   if (problems.length > 0)
-    throw new KrpError("KRP_ERR_BAD_REQUEST", "the project names what the catalogue lacks", {
-      issues: problems,
-    });
+    throw new KrpError(
+      "KRP_ERR_BAD_REQUEST",
+      `the project names what the catalogue lacks: ${problems[0]}`,
+      {
+        issues: problems,
+      },
+    );
 }

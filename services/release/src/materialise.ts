@@ -1,8 +1,7 @@
 /**
  * Release's own view of linked records, kept from linkage.events: the latest
- * version of each source record with its cluster, and the variable names seen per
- * dataset (release.dataset_variables, to refuse a project asking for an unknown
- * variable). Idempotent: a redelivered or older event changes nothing.
+ * version of each source record with its cluster. Idempotent: a redelivered or older
+ * event changes nothing.
  */
 import type { LinkageEvent } from "@kruispunt/contracts";
 import type { PoolClient } from "@kruispunt/store";
@@ -12,12 +11,8 @@ export async function applyLinkageEvents(
   client: PoolClient,
   events: LinkageEvent[],
 ): Promise<void> {
-  const seen = new Set<string>();
   for (const e of events) {
     const withdrawn = e.kind === "UNLINKED";
-    if (!withdrawn)
-      for (const name of Object.keys(e.variables ?? {}))
-        seen.add(JSON.stringify([`${e.agency}/${e.dataset}`, name]));
     await client.query(
       `INSERT INTO release.records (agency, dataset, source_record_id, version, cluster_id, variables, withdrawn)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -35,11 +30,4 @@ export async function applyLinkageEvents(
       ],
     );
   }
-  if (seen.size === 0) return;
-  const pairs = [...seen].map((s) => JSON.parse(s) as [string, string]);
-  await client.query(
-    `INSERT INTO release.dataset_variables (dataset, name)
-     SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
-    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-  );
 }

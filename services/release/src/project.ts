@@ -44,7 +44,7 @@ const memberSchema = z.object({
     } catch {
       ctx.addIssue({
         code: "custom",
-        message: "must be 43 base64url characters (a 32-byte X25519 public key)",
+        message: "must be 43 base64url characters of a usable 32-byte X25519 public key",
       });
     }
   }),
@@ -97,14 +97,10 @@ export interface FieldProblem {
 
 /**
  * Problems a schema cannot see: QIs that are not output columns, duplicate columns
- * or members, an empty birth range, a past expiry, a filer who is not a member, and
- * source variables release does not know (`known`: dataset → its variable names).
+ * or members, an empty birth range, a past expiry, a filer who is not a member.
+ * Whether each variable and dataset exists is the catalogue's to say (catalogue-check.ts).
  */
-export function specProblems(
-  spec: ProjectSpec,
-  filer: string,
-  known: Map<string, Set<string>>,
-): FieldProblem[] {
+export function specProblems(spec: ProjectSpec, filer: string): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const seen = new Set<string>();
   spec.variables.forEach((v, i) => {
@@ -113,17 +109,6 @@ export function specProblems(
     if (v.as === "project_pseudonym" || v.as === "dataset")
       problems.push({ path: `variables.${i}.as`, message: `"${v.as}" is reserved` });
     seen.add(v.as);
-    const names = known.get(v.dataset);
-    if (!names)
-      problems.push({
-        path: `variables.${i}.dataset`,
-        message: `unknown dataset ${v.dataset}: release holds no linked records of it`,
-      });
-    else if (!names.has(v.name))
-      problems.push({
-        path: `variables.${i}.name`,
-        message: `unknown variable ${v.name} in ${v.dataset}`,
-      });
   });
   spec.quasiIdentifiers.forEach((q, i) => {
     if (!seen.has(q))
@@ -132,19 +117,10 @@ export function specProblems(
         message: `"${q}" is not a requested column`,
       });
   });
-  spec.cohort.allOf.forEach((d, i) => {
-    if (!known.has(d))
-      problems.push({ path: `cohort.allOf.${i}`, message: `unknown dataset ${d}` });
-  });
   const born = spec.cohort.born;
   if (born) {
     if (born.from > born.to)
       problems.push({ path: "cohort.born.to", message: "must not be before cohort.born.from" });
-    if (!known.get(born.dataset)?.has(born.name))
-      problems.push({
-        path: "cohort.born.name",
-        message: `unknown variable ${born.name} in ${born.dataset}`,
-      });
   }
   const names = spec.members.map((m) => m.name);
   names.forEach((n, i) => {
