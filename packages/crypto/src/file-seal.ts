@@ -177,10 +177,13 @@ export class FileDecryptor {
 
   /** Plaintext of every chunk that is complete and known not to be the last one. */
   push(bytes: Uint8Array): Uint8Array[] {
-    const merged = new Uint8Array(this.buffer.length + bytes.length);
-    merged.set(this.buffer);
-    merged.set(bytes, this.buffer.length);
-    this.buffer = merged;
+    if (this.buffer.length === 0) this.buffer = bytes.slice();
+    else {
+      const merged = new Uint8Array(this.buffer.length + bytes.length);
+      merged.set(this.buffer);
+      merged.set(bytes, this.buffer.length);
+      this.buffer = merged;
+    }
     const out: Uint8Array[] = [];
     if (this.state === null) {
       if (this.buffer.length < HEADER_BYTES) return out;
