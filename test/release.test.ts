@@ -108,7 +108,7 @@ beforeAll(async () => {
     memberA,
   );
   extractA = list.extracts[0]?.extractId as string;
-});
+}, 600_000);
 
 afterAll(async () => {
   await harness?.stop();
