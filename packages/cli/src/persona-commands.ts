@@ -7,8 +7,8 @@ import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { KruispuntClient } from "./client";
-import { submitFile } from "./submit-command";
 import { fetchExtract, readMemberKeyFile } from "./extract-fetch";
+import { submitFile } from "./submit-command";
 
 const options = {
   as: { type: "string" },
