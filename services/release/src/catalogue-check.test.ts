@@ -1,6 +1,10 @@
+import { cryptoReady, generateMemberKeyPair } from "@kruispunt/crypto";
 import { describe, expect, it } from "vitest";
 import { catalogueProblems } from "./catalogue-check";
 import { projectSpecSchema } from "./project";
+
+// Members' public keys are checked with libsodium (issue 6).
+await cryptoReady();
 
 const spec = projectSpecSchema.parse({
   title: "Test project",
@@ -14,6 +18,7 @@ const spec = projectSpecSchema.parse({
   cohort: { allOf: ["alpha/persons", "gamma/jobs"] },
   quasiIdentifiers: ["state"],
   expiresAt: "2099-01-01T00:00:00Z",
+  members: [{ name: "rita", publicKey: generateMemberKeyPair().publicKey }],
 });
 
 describe("a project request picks variables from the catalogue", () => {
