@@ -38,7 +38,7 @@ function fieldDice(a: Encoding, b: Encoding, i: number, j: number): number | nul
   const fa = a.fields[i];
   const fb = b.fields[j];
   if (!fa || !fb) return null;
-  return dice(fa, fb, a.counts[i] as number, b.counts[j] as number);
+  return dice(fa, fb);
 }
 
 /**
