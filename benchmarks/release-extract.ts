@@ -57,16 +57,16 @@ const spec = (publicKey: string): ProjectSpec => ({
   members: [{ name: "researcher-bench", publicKey }],
 });
 
-/** Fills the database with N persons unless it already holds exactly N. */
+/** Fills the database with N persons unless it already holds exactly N persons and 3N records. */
 async function prepare(): Promise<void> {
   await ensureDatabase(URL);
   await migrate(URL);
   const pool = createPool(URL, 1);
   try {
-    const { rows } = await pool.query<{ n: number }>(
-      "SELECT count(DISTINCT cluster_id)::int AS n FROM release.records",
+    const { rows } = await pool.query<{ n: number; records: number }>(
+      "SELECT count(DISTINCT cluster_id)::int AS n, count(*)::int AS records FROM release.records",
     );
-    if (rows[0]?.n === N) return;
+    if (rows[0]?.n === N && rows[0]?.records === 3 * N) return;
     const started = Date.now();
     await pool.query("TRUNCATE release.records");
     const person = `encode(sha256(('p' || i)::bytea), 'hex')`;
@@ -74,19 +74,22 @@ async function prepare(): Promise<void> {
       pool.query(
         `INSERT INTO release.records (agency, dataset, source_record_id, version, cluster_id, variables, withdrawn)
          SELECT '${dataset.split("/")[0]}', '${dataset.split("/")[1]}', 'r' || i, 1, ${person}, ${variables}, false
-         FROM generate_series(1, $1) AS i`,
+         FROM generate_series(1, $1::bigint) AS i`,
         [N],
       );
     await insert(
       "alpha/persons",
-      `jsonb_build_object('date_of_birth', to_char(date '1930-01-01' + ((i * 7919) % 25550), 'YYYYMMDD'),
-                          'state', (ARRAY['nsw','vic','qld','wa','sa','tas','act','nt'])[1 + (i * 31) % 8])`,
+      `jsonb_build_object('date_of_birth', to_char(date '1930-01-01' + ((i * 7919) % 25550)::int, 'YYYYMMDD'),
+                          'state', (ARRAY['nsw','vic','qld','wa','sa','tas','act','nt'])[(1 + (i * 31) % 8)::int])`,
     );
     await insert(
       "beta/persons",
       `jsonb_build_object('postcode', lpad(((i * 104729) % 9000 + 1000)::text, 4, '0'))`,
     );
-    await insert("gamma/persons", `jsonb_build_object('sex', (ARRAY['f','m'])[1 + (i * 13) % 2])`);
+    await insert(
+      "gamma/persons",
+      `jsonb_build_object('sex', (ARRAY['f','m'])[(1 + (i * 13) % 2)::int])`,
+    );
     await pool.query("VACUUM ANALYZE release.records");
     console.log(
       `generated ${N} persons × 3 datasets in ${((Date.now() - started) / 1000).toFixed(1)} s`,
