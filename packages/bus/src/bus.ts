@@ -166,9 +166,18 @@ export class Bus {
       });
     }
     for (let attempt = 0; ; attempt++) {
-      const { topics } = await this.admin.fetchTopicMetadata({
-        topics: specs.map((s) => this.name(s.topic)),
-      });
+      let topics: Awaited<ReturnType<Admin["fetchTopicMetadata"]>>["topics"];
+      try {
+        ({ topics } = await this.admin.fetchTopicMetadata({
+          topics: specs.map((s) => this.name(s.topic)),
+        }));
+      } catch (error) {
+        // Just after creation a broker may not know the topic yet: ask again.
+        if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION" || attempt > 50)
+          throw error;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
       const leaderless = topics.flatMap((t) =>
         t.partitions.filter((p) => p.leader < 0).map(() => t.name),
       );
