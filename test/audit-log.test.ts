@@ -230,7 +230,7 @@ describe("linkage log", () => {
     const log = await h.client.request<{
       records: string[];
       decisions: { action: string; object: string; counts: unknown; details: unknown }[];
-      releases: { action: string; object: string; details: { extractId: string } }[];
+      releases: { action: string; object: string; details: { extractId: string; file?: string } }[];
       truncated: boolean;
     }>(
       "audit",
@@ -249,9 +249,19 @@ describe("linkage log", () => {
     ]);
     expect(log.releases.map((r) => [r.action, r.object, r.details.extractId])).toEqual([
       ["release.extract", `project:${h.summary.extract.project}`, person.extractId],
-      ["release.download", `project:${h.summary.extract.project}`, person.extractId],
-      ["release.download", `project:${h.summary.extract.project}`, person.extractId],
+      ...Array(4).fill([
+        "release.download",
+        `project:${h.summary.extract.project}`,
+        person.extractId,
+      ]),
     ]);
+    // One fetch by the demo's researcher: the manifest (with their sealed file key), then each file.
+    expect(
+      log.releases
+        .slice(1)
+        .map((r) => r.details.file)
+        .sort(),
+    ).toEqual(["codebook.json", "extract.csv", "extract.parquet", "manifest"]);
     expect(log.truncated).toBe(false);
   });
 
@@ -352,8 +362,7 @@ describe("linkage log", () => {
     expect(lines.slice(4).map((l) => l.split("\t")[2])).toEqual([
       "link.decision",
       "release.extract",
-      "release.download",
-      "release.download",
+      ...Array(4).fill("release.download"),
     ]);
     const ids = new Set(
       [
