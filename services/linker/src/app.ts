@@ -18,6 +18,7 @@ import { unblindRecords } from "./blind";
 import { updateDirectory } from "./directory";
 import { directoryRoutes } from "./directory-routes";
 import { linkRecords } from "./exact-linkage";
+import { analyzeRecordsIfStale } from "./fresh-statistics";
 import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
 
@@ -65,6 +66,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         "KRP_ERR_BAD_REQUEST",
         "left and right: dataset references AGENCY/DATASET",
       );
+    await analyzeRecordsIfStale(ctx.pool);
     const { rows } = await ctx.pool.query(
       `SELECT a.source_record_id AS left, b.source_record_id AS right, a.cluster_id AS "clusterId"
        FROM linker.records a JOIN linker.records b ON a.cluster_id = b.cluster_id

@@ -9,6 +9,7 @@
 import { routeDoc } from "@kruispunt/service-kit";
 import type { Pool } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
+import { analyzeRecordsIfStale } from "./fresh-statistics";
 
 export interface DatasetLinkage {
   /** The other dataset, AGENCY/DATASET. */
@@ -120,6 +121,9 @@ export function registerQualityStats(app: FastifyInstance, pool: Pool): void {
         "Per dataset: current records, duplicate identifiers, last stored record and linkage rate against each other dataset by method. Counts only.",
       ),
     },
-    async () => ({ datasets: await datasetQualityStats(pool) }),
+    async () => {
+      await analyzeRecordsIfStale(pool);
+      return { datasets: await datasetQualityStats(pool) };
+    },
   );
 }
