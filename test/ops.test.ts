@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { issueToken } from "@kruispunt/auth";
@@ -206,8 +207,10 @@ describe("JWT tampering", () => {
 
 describe("oversized and slow requests", () => {
   it("413 for a JSON body over the limit on every service", async () => {
-    // Body limits apply before authentication: no token needed to be refused.
-    const huge = JSON.stringify({ padding: "x".repeat(2 * 1024 * 1024) });
+    // Body limits apply before authentication: no token needed to be refused. The request
+    // declares a 2 MiB body and sends none: the service answers 413 from the header alone.
+    // (Sending the bytes races the service closing the socket: the client then sees EPIPE.)
+    const declared = 2 * 1024 * 1024;
     const routes: [ServiceName, string, string][] = [
       ["intake", "PUT", "/v1/datasets/persons"],
       ["pseudonymiser", "POST", "/v1/pseudonymise"],
@@ -216,12 +219,20 @@ describe("oversized and slow requests", () => {
       ["audit", "POST", "/v1/audit/checkpoints"],
     ];
     for (const [s, method, path] of routes) {
-      const response = await fetch(`${harness.urls[s]}${path}`, {
-        method,
-        headers: { "content-type": "application/json" },
-        body: huge,
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const req = httpRequest(`${harness.urls[s]}${path}`, {
+          method,
+          headers: { "content-type": "application/json", "content-length": String(declared) },
+        });
+        req.on("response", (res) => {
+          resolve(res.statusCode);
+          res.resume();
+          req.destroy();
+        });
+        req.on("error", reject);
+        req.flushHeaders();
       });
-      expect([413], s).toContain(response.status);
+      expect([413], s).toContain(status);
     }
   });
 
