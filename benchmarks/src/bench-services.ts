@@ -37,7 +37,8 @@ export interface BenchServices {
   token: (sub: string, role: Role) => string;
 }
 
-async function waitReady(url: string, timeoutMs: number): Promise<void> {
+/** Polls `url` every 250 ms until it answers 2xx; throws after `timeoutMs`. */
+export async function waitReady(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -21,6 +21,7 @@ import { failOnExit, initKeys, prepareDatabase, startServices } from "@kruispunt
 import { keyFiles, REPO_ROOT, SERVICE_PORTS } from "@kruispunt/service-kit";
 import { createPool } from "@kruispunt/store";
 import autocannon from "autocannon";
+import { waitReady } from "./bench-services";
 import { envInt, fmt, inszInputs, printTable } from "./bench-util";
 
 const NAME = "bench_pseudo";
@@ -40,19 +41,6 @@ if (!process.env.KAFKA_BROKERS) {
   execFileSync("bash", [join(REPO_ROOT, "deploy", "kafka.sh"), "start"], { stdio: "inherit" });
 }
 const brokers = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092";
-
-async function waitReady(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function run(title: string, options: autocannon.Options): Promise<autocannon.Result> {
   return autocannon({ title, connections: CONNECTIONS, pipelining: 1, ...options });
