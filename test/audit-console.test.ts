@@ -27,7 +27,7 @@ let profile: string;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness("e2e_audit", 30_000, 100);
+  h = await startHarness("e2e_audit", 11_000, 100);
   profile = mkdtempSync(join(tmpdir(), "kruispunt-chromium-"));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -31,7 +31,7 @@ let h: Harness;
 let pool: Pool;
 
 beforeAll(async () => {
-  h = await startHarness("e2e_audit_log", 31_000, 100);
+  h = await startHarness("e2e_audit_log", 12_000, 100);
   pool = h.pool;
 });
 

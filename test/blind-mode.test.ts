@@ -26,7 +26,7 @@ beforeAll(async () => {
   const before = process.env.NODE_OPTIONS;
   process.env.NODE_OPTIONS = `${before ?? ""} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${HEAP_DIR}`;
   try {
-    harness = await startHarness("e2e_blind", 33_000, 500, "blind");
+    harness = await startHarness("e2e_blind", 13_000, 500, "blind");
   } finally {
     if (before === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = before;

@@ -16,7 +16,7 @@ let harness: Harness;
 let summary: Summary;
 
 beforeAll(async () => {
-  harness = await startHarness("e2e_catalogue", 54_000, 300);
+  harness = await startHarness("e2e_catalogue", 14_000, 300);
   summary = harness.summary;
 });
 

@@ -3,7 +3,7 @@
  * namespace, and runs the main job once. Each test file gets its own harness, so
  * runs never see each other's records (nor a demo's on the same broker).
  */
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   initKeys,
@@ -36,6 +36,43 @@ export function slotted(name: string): string {
 /** Port offset for this slot added to a test file's own offset. */
 export const SLOT_PORT_OFFSET = TEST_SLOT === "" ? 0 : Number(TEST_SLOT) * 100;
 
+/**
+ * Linux hands out local ports for outgoing connections from 32768 up
+ * (net.ipv4.ip_local_port_range): a service port up there can already be held by one of
+ * the run's own Kafka or PostgreSQL client sockets, and then the service cannot bind
+ * (a CI run lost 300 s to that). Test files keep their offsets (spaced 1,000 apart, so
+ * slots 0–9 never overlap) below it.
+ */
+export function servicePortOffset(portOffset: number): number {
+  const offset = portOffset + SLOT_PORT_OFFSET;
+  const highest = Math.max(...Object.values(SERVICE_PORTS)) + offset;
+  if (highest >= 32_768) {
+    throw new Error(
+      `port offset ${portOffset} puts service port ${highest} in the ephemeral range`,
+    );
+  }
+  return offset;
+}
+
+/**
+ * Resolves never; rejects as soon as one of `services` exits, with the tail of its log,
+ * so a service that cannot start fails the test file at once instead of after the
+ * 300 s readiness wait.
+ */
+export function serviceExit(services: RunningServices, dataDir: string): Promise<never> {
+  const exited = new Promise<never>((_, reject) => {
+    for (const [service, child] of services.processes) {
+      child.once("exit", (code, signal) => {
+        const log = join(dataDir, "logs", `${service}.log`);
+        const tail = existsSync(log) ? readFileSync(log, "utf8").slice(-2_000) : "(no log)";
+        reject(new Error(`${service} exited (${code ?? signal}); its log ends:\n${tail}`));
+      });
+    }
+  });
+  exited.catch(() => {}); // a later, deliberate kill must not surface as an unhandled rejection
+  return exited;
+}
+
 export interface Harness {
   name: string;
   client: KruispuntClient;
@@ -61,7 +98,7 @@ export async function startHarness(
   mode: "keyed" | "blind" = "keyed",
 ): Promise<Harness> {
   name = slotted(name);
-  portOffset += SLOT_PORT_OFFSET;
+  portOffset = servicePortOffset(portOffset);
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/kruispunt_${name}`;
   const dataDir = join(REPO_ROOT, ".data", name);
   const outDir = join(REPO_ROOT, "out", name);
@@ -91,19 +128,23 @@ export async function startHarness(
     await services.stop();
     await pool.end();
   };
+  const exited = serviceExit(services, dataDir);
   try {
     // Generous: on a loaded machine five tsx start-ups can take minutes.
-    await client.waitReady(SERVICE_NAMES, 300_000);
-    const summary = await runMainJob({
-      client,
-      febrlDir: FEBRL_DIR,
-      outDir,
-      kafkaBrokers: KAFKA_BROKERS,
-      kafkaNamespace: namespace,
-      limitPairs,
-      mode,
-      say: () => {},
-    });
+    await Promise.race([client.waitReady(SERVICE_NAMES, 240_000), exited]);
+    const summary = await Promise.race([
+      runMainJob({
+        client,
+        febrlDir: FEBRL_DIR,
+        outDir,
+        kafkaBrokers: KAFKA_BROKERS,
+        kafkaNamespace: namespace,
+        limitPairs,
+        mode,
+        say: () => {},
+      }),
+      exited,
+    ]);
     return { name, client, pool, summary, dataDir, outDir, urls, services, namespace, stop };
   } catch (error) {
     await stop();

@@ -93,7 +93,7 @@ const stored = async (dataset = "visits") =>
   ).rows;
 
 beforeAll(async () => {
-  harness = await startHarness("e2e_intake", 46_000, 20);
+  harness = await startHarness("e2e_intake", 15_000, 20);
   await harness.client.request("intake", "PUT", "/v1/datasets/visits", delta, contract);
 });
 

@@ -23,7 +23,7 @@ const delta = { sub: "delta", role: "agency" as const };
 const alpha = { sub: "alpha", role: "agency" as const };
 
 beforeAll(async () => {
-  harness = await startHarness("e2e_intakescale", 48_000, 50);
+  harness = await startHarness("e2e_intakescale", 16_000, 50);
   bus = await Bus.connect({
     brokers: KAFKA_BROKERS,
     clientId: "e2e-delta",

@@ -24,7 +24,7 @@ async function clustersByRecord(h: Harness): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
-  harness = await startHarness("e2e_rotate", 40_000, 200);
+  harness = await startHarness("e2e_rotate", 17_000, 200);
   before = { clusters: await clustersByRecord(harness) };
   await cryptoReady();
   const path = keyFiles(join(harness.dataDir, "keys")).pseudonymiserKeyring;

@@ -27,7 +27,7 @@ const metricsText: Partial<Record<ServiceName, string>> = {};
 beforeAll(async () => {
   // startServices passes this process's environment on: a short whole-request deadline.
   process.env.HTTP_REQUEST_TIMEOUT_MS = String(REQUEST_TIMEOUT_MS);
-  harness = await startHarness("e2e_ops", 52_000, PAIRS);
+  harness = await startHarness("e2e_ops", 18_000, PAIRS);
   delete process.env.HTTP_REQUEST_TIMEOUT_MS;
   secret = readFileSync(join(harness.dataDir, "keys", "jwt.secret"), "utf8").trim();
   for (const s of SERVICE_NAMES)

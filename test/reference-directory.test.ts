@@ -16,7 +16,7 @@ let started: Date;
 
 beforeAll(async () => {
   started = new Date();
-  harness = await startHarness("e2e_linkdepth", 44_000, 40);
+  harness = await startHarness("e2e_linkdepth", 19_000, 40);
   const { rows } = await harness.pool.query(
     `SELECT linkage_pseudonym FROM linker.records WHERE NOT withdrawn
      GROUP BY linkage_pseudonym HAVING count(DISTINCT agency) = 2 ORDER BY 1 LIMIT 1`,

@@ -96,7 +96,7 @@ async function approved(member: string, publicKey: string, over: Record<string, 
 }
 
 beforeAll(async () => {
-  harness = await startHarness("e2e_release", 50_000, 500);
+  harness = await startHarness("e2e_release", 21_000, 500);
   keyA = join(harness.outDir, "researcher-demo.key.json");
   keyB = join(harness.outDir, "researcher-b.key.json");
   await createMemberKeyFile(keyB, memberB.sub);

@@ -22,7 +22,7 @@ beforeAll(async () => {
   kafka.start();
   stack = await startStack({
     name: "e2e_faults_broker",
-    portOffset: 53_020,
+    portOffset: 22_020,
     kafkaBrokers: kafka.brokers,
     postgres: "postgres://postgres@127.0.0.1:5432",
     env: { KAFKA_SESSION_TIMEOUT_MS: "6000" },

@@ -31,7 +31,7 @@ beforeAll(async () => {
   if (!enabled) return;
   stack = await startStack({
     name: "e2e_faults_crash",
-    portOffset: 53_000,
+    portOffset: 22_000,
     kafkaBrokers: KAFKA_BROKERS,
     postgres: "postgres://postgres@127.0.0.1:5432",
     env: { KAFKA_SESSION_TIMEOUT_MS: "6000" },

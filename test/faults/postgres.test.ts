@@ -29,7 +29,7 @@ beforeAll(async () => {
   pg.start();
   stack = await startStack({
     name: "e2e_faults_pg",
-    portOffset: 53_040,
+    portOffset: 22_040,
     kafkaBrokers: KAFKA_BROKERS,
     postgres: `postgres://postgres@127.0.0.1:${pg.port}`,
     env: { KAFKA_SESSION_TIMEOUT_MS: "6000", KAFKA_MAX_ATTEMPTS: "3" },

@@ -125,7 +125,9 @@ export class KruispuntClient {
     for (const s of services) {
       for (;;) {
         try {
-          const r = await fetch(`${this.urls[s]}/health/ready`);
+          const r = await fetch(`${this.urls[s]}/health/ready`, {
+            signal: AbortSignal.timeout(5_000),
+          });
           if (r.ok) break;
         } catch {
           // not listening yet
