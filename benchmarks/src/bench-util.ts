@@ -3,18 +3,10 @@
  * the forms agencies write them, timing, and a plain-text table.
  */
 import { generateInsz } from "@kruispunt/identifiers";
+import { seededRng } from "@kruispunt/synthetic";
 
-/** mulberry32: a tiny seeded PRNG with floats in [0, 1), for reproducible inputs. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the same seeded PRNG the synthetic data generators use. */
+export { seededRng };
 
 /** `85073003328` written as `85.07.30-033.28`. */
 export function dotted(insz: string): string {

@@ -3,7 +3,7 @@
  * the benchmark) choose by name: "wasm" (default; `i64.popcnt`) or "js" (SWAR popcount, the
  * baseline and the fallback). Both give bit-identical scores.
  */
-import { diceBatchJs } from "./dice";
+import { checkScoreRange, diceBatchJs } from "./dice";
 import { DiceError, DiceErrorCode } from "./errors";
 import { popcount, popcounts } from "./popcount";
 import { WasmDiceBatch } from "./wasm";
@@ -46,18 +46,7 @@ class JsDiceBatch implements DiceBatch {
     count = this.size - start,
     queryPopcount = popcount(query),
   ): void {
-    if (!Number.isInteger(start) || start < 0 || count < 0 || start + count > this.size) {
-      throw new DiceError(
-        DiceErrorCode.KRP_ERR_DICE_BAD_INPUT,
-        `dice batch: range [${start}, ${start + count}) outside ${this.size} candidates`,
-      );
-    }
-    if (query.length !== this.words) {
-      throw new DiceError(
-        DiceErrorCode.KRP_ERR_DICE_LENGTH_MISMATCH,
-        `dice batch: query of ${query.length * 32} bits against candidates of ${this.words * 32}`,
-      );
-    }
+    checkScoreRange(query, this.words, start, count, this.size);
     diceBatchJs(
       query,
       queryPopcount,

@@ -60,6 +60,31 @@ export function diceBatchJs(
   }
 }
 
+/**
+ * Throws unless `query` has `words` words and [`start`, `start + count`) lies within a
+ * batch of `size` candidates: the argument checks of every backend's `score`.
+ */
+export function checkScoreRange(
+  query: Uint32Array,
+  words: number,
+  start: number,
+  count: number,
+  size: number,
+): void {
+  if (query.length !== words) {
+    throw new DiceError(
+      DiceErrorCode.KRP_ERR_DICE_LENGTH_MISMATCH,
+      `dice batch: query of ${query.length * 32} bits against candidates of ${words * 32}`,
+    );
+  }
+  if (!Number.isInteger(start) || start < 0 || count < 0 || start + count > size) {
+    throw new DiceError(
+      DiceErrorCode.KRP_ERR_DICE_BAD_INPUT,
+      `dice batch: range [${start}, ${start + count}) outside ${size} candidates`,
+    );
+  }
+}
+
 /** Throws unless `candidateWords` = n × `words` and `outLength` ≥ n. */
 export function checkBatchShape(
   words: number,

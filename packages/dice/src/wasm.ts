@@ -9,7 +9,7 @@
  * Bit order does not matter either: query and candidates are copied the same way.
  */
 import { readFileSync } from "node:fs";
-import { checkBatchShape } from "./dice";
+import { checkBatchShape, checkScoreRange } from "./dice";
 import { DiceError, DiceErrorCode } from "./errors";
 import { popcount, popcounts } from "./popcount";
 
@@ -149,18 +149,7 @@ export class WasmDiceBatch {
     count = this.size - start,
     queryPopcount = popcount(query),
   ): void {
-    if (query.length !== this.#words32) {
-      throw new DiceError(
-        DiceErrorCode.KRP_ERR_DICE_LENGTH_MISMATCH,
-        `dice batch: query of ${query.length * 32} bits against candidates of ${this.#words32 * 32}`,
-      );
-    }
-    if (!Number.isInteger(start) || start < 0 || count < 0 || start + count > this.size) {
-      throw new DiceError(
-        DiceErrorCode.KRP_ERR_DICE_BAD_INPUT,
-        `dice batch: range [${start}, ${start + count}) outside ${this.size} candidates`,
-      );
-    }
+    checkScoreRange(query, this.#words32, start, count, this.size);
     checkBatchShape(this.#words32, count * this.#words32, count, out.length);
     this.#query.set(query);
     this.#kernel.dice_batch(
