@@ -12,7 +12,7 @@
  * Random bytes come from node:crypto: libsodium's wasm RNG costs ~6 µs per byte.
  */
 import { randomBytes } from "node:crypto";
-import { requireKeyLength, utf8Bytes } from "./bytes";
+import { decodeOpenedIdentifier, requireKeyLength, utf8Bytes } from "./bytes";
 import { SealOpenError } from "./errors";
 import { sodium } from "./sodium";
 
@@ -28,7 +28,6 @@ export interface BatchSealedValue {
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 24;
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
 
@@ -104,13 +103,7 @@ export class BatchOpener {
         "sealed identifier failed authentication (wrong record, key or tampered)",
       );
     }
-    try {
-      return strictUtf8.decode(plain);
-    } catch {
-      throw new SealOpenError("sealed identifier does not decode as UTF-8");
-    } finally {
-      s.memzero(plain);
-    }
+    return decodeOpenedIdentifier(plain);
   }
 
   private batchKey(sealedKey: string): Uint8Array {

@@ -1,7 +1,8 @@
 /**
  * Byte helpers: UTF-8, hex, and the domain-separated message layout.
  */
-import { CryptoError, CryptoErrorCode } from "./errors";
+import { CryptoError, CryptoErrorCode, SealOpenError } from "./errors";
+import { sodium } from "./sodium";
 
 const utf8 = new TextEncoder();
 const LOWER_HEX = /^(?:[0-9a-f]{2})*$/;
@@ -9,6 +10,23 @@ const LOWER_HEX = /^(?:[0-9a-f]{2})*$/;
 /** UTF-8 encoding of a string (lone surrogates become U+FFFD, per the WHATWG encoder). */
 export function utf8Bytes(text: string): Uint8Array {
   return utf8.encode(text);
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Decodes an opened sealed identifier as strict UTF-8, then wipes `plain` (the plaintext
+ * should not outlive the string made from it).
+ * @throws SealOpenError when the bytes are not valid UTF-8.
+ */
+export function decodeOpenedIdentifier(plain: Uint8Array): string {
+  try {
+    return strictUtf8.decode(plain);
+  } catch {
+    throw new SealOpenError("sealed identifier does not decode as UTF-8");
+  } finally {
+    sodium().memzero(plain);
+  }
 }
 
 /** Byte arrays up to this length are converted to hex through the shared Buffer. */

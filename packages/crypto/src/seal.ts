@@ -2,7 +2,7 @@
  * Sealing identifiers for transport: an agency encrypts each raw identifier to
  * Kruispunt's `seal` public key, so Kafka and logs only ever carry ciphertext.
  */
-import { requireKeyLength, utf8Bytes } from "./bytes";
+import { decodeOpenedIdentifier, requireKeyLength, utf8Bytes } from "./bytes";
 import { SealOpenError } from "./errors";
 import { sodium } from "./sodium";
 
@@ -11,7 +11,6 @@ const BOX_KEY_BYTES = 32;
 /** Ephemeral public key (32) + Poly1305 tag (16) that a sealed box adds. */
 const SEAL_OVERHEAD = 48;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Encrypts `plaintext` (as UTF-8) to `recipientPublicKey` with libsodium's
@@ -67,11 +66,5 @@ export function openSealedIdentifier(
     // libsodium gives one error for wrong key and tampering alike, by design.
     throw new SealOpenError("sealed identifier failed authentication (wrong key or tampered)");
   }
-  try {
-    return strictUtf8.decode(plain);
-  } catch {
-    throw new SealOpenError("sealed identifier does not decode as UTF-8");
-  } finally {
-    s.memzero(plain);
-  }
+  return decodeOpenedIdentifier(plain);
 }
