@@ -218,12 +218,12 @@ describe("every role against every issue-9 endpoint", () => {
     expect(got).toEqual(expected);
   });
 
-  it("an upload's quality report: its agency only, 404 for the other agency", async () => {
+  it("an upload's quality report: its agency only, 403 for the other agency", async () => {
     const upload = summary.quality.alpha?.upload;
     const got: number[] = [];
     for (const as of Object.values(ROLES))
       got.push((await call("intake", "GET", `/v1/uploads/${upload}/quality`, as)).status);
-    expect(got).toEqual([401, 200, 404, 403, 403, 403, 403, 403]);
+    expect(got).toEqual([401, 200, 403, 403, 403, 403, 403, 403]);
   });
 
   it("answering a report: the owning agency only, once; 'corrected' needs a newer record version", async () => {
@@ -247,7 +247,7 @@ describe("every role against every issue-9 endpoint", () => {
       if (name !== "alpha")
         got.push((await call("release", "POST", path, as, answer("confirmed"))).status);
     // none, beta (not the owner: state is alpha's), owner, other researcher, committee, auditor, service
-    expect(got).toEqual([401, 404, 403, 403, 403, 403, 403]);
+    expect(got).toEqual([401, 403, 403, 403, 403, 403, 403]);
     expect(
       (await call("release", "POST", path, ROLES.alpha ?? null, answer("corrected"))).status,
     ).toBe(409);

@@ -424,7 +424,7 @@ describe("each agency's token reaches only its own datasets and uploads", () => 
       const e = (await harness.client
         .request("intake", "GET", path, beta)
         .catch((x: unknown) => x)) as ApiError;
-      expect(e.status).toBe(404);
+      expect([e.status, (e.body as { code: string }).code]).toEqual([403, "KRP_ERR_FORBIDDEN"]);
     }
     // beta has no dataset "visits": it cannot upload into delta's.
     const intoDelta = await upload(csvOf([["s1", 9, ssn(41)]]), { as: beta });

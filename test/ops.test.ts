@@ -193,15 +193,22 @@ describe("JWT tampering", () => {
     }
   });
 
-  it("another agency's valid token sees nothing of alpha's uploads", async () => {
+  it("another agency's valid token: 403 on alpha's upload, naming nothing of it", async () => {
     const { rows } = await harness.pool.query(
-      "SELECT upload_id FROM intake.uploads WHERE agency = 'alpha' LIMIT 1",
+      "SELECT upload_id, dataset FROM intake.uploads WHERE agency = 'alpha' LIMIT 1",
     );
+    const uploadId = rows[0].upload_id as string;
     const beta = issueToken(secret, { sub: "beta", role: "agency" });
-    const response = await fetch(`${harness.urls.intake}/v1/uploads/${rows[0].upload_id}`, {
-      headers: { authorization: `Bearer ${beta}` },
-    });
-    expect(response.status).toBe(404);
+    for (const path of [`/v1/uploads/${uploadId}`, `/v1/uploads/${uploadId}/verdicts`]) {
+      const response = await fetch(`${harness.urls.intake}${path}`, {
+        headers: { authorization: `Bearer ${beta}` },
+      });
+      expect(response.status, path).toBe(403);
+      const body = (await response.json()) as { code: string; message: string };
+      expect(body.code).toBe("KRP_ERR_FORBIDDEN");
+      expect(body.message).not.toContain("alpha");
+      expect(body.message).not.toContain(rows[0].dataset);
+    }
   });
 });
 

@@ -79,7 +79,7 @@ function isUnavailable(error: unknown): boolean {
  * - `GET /v1/uploads/:uploadId/verdicts` (role agency): the verdict file, NDJSON.
  * - `DELETE /v1/datasets/:dataset/records/:sourceRecordId` (role agency): withdraw a record.
  * An agency token with a `datasets` claim may touch only those datasets (403 otherwise);
- * another agency's uploads answer 404.
+ * another agency's uploads answer 403, unknown ones 404.
  * - The dataset catalogue (catalogue/routes.ts) and quality reports (quality/routes.ts).
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {

@@ -76,22 +76,37 @@ export interface UploadStatus {
   finishedAt: string | null;
 }
 
-/** The agency's upload, or 404 (another agency's upload is indistinguishable from none). */
+/**
+ * The agency's upload: 404 KRP_ERR_NOT_FOUND if there is no upload `uploadId`,
+ * 403 KRP_ERR_FORBIDDEN if it is another agency's (a valid token of another agency
+ * is refused, as the JWT checks of issue 8 require; the answer names neither that
+ * agency nor anything of the upload).
+ */
 export async function uploadStatus(
   pool: Pool,
   agency: string,
   uploadId: string,
 ): Promise<UploadStatus> {
-  const found = await pool.query(
-    `SELECT upload_id AS "uploadId", dataset, format, status, attempts, submitted, accepted,
-            refused, through_line AS "throughLine", reason, started_at AS "startedAt",
+  const found = await pool.query<UploadStatus & { agency: string }>(
+    `SELECT upload_id AS "uploadId", agency, dataset, format, status, attempts, submitted,
+            accepted, refused, through_line AS "throughLine", reason, started_at AS "startedAt",
             finished_at AS "finishedAt"
-       FROM intake.uploads WHERE upload_id = $1 AND agency = $2`,
-    [uploadId, agency],
+       FROM intake.uploads WHERE upload_id = $1`,
+    [uploadId],
   );
-  if (found.rowCount === 0)
-    throw new KrpError("KRP_ERR_NOT_FOUND", `no upload ${uploadId} for this agency`);
-  return found.rows[0] as UploadStatus;
+  const row = found.rows[0];
+  if (!row) throw new KrpError("KRP_ERR_NOT_FOUND", `no upload ${uploadId}`);
+  if (row.agency !== agency) throw anotherAgencysUpload(uploadId);
+  const { agency: _owner, ...status } = row;
+  return status;
+}
+
+/** The 403 for an upload that exists but belongs to another agency. */
+export function anotherAgencysUpload(uploadId: string): KrpError {
+  return new KrpError(
+    "KRP_ERR_FORBIDDEN",
+    `upload ${uploadId} belongs to another agency; a token may read only its own agency's uploads`,
+  );
 }
 
 /** The verdict file's lines (each JSON plus "\n"), read from PostgreSQL in pages by line. */

@@ -114,9 +114,9 @@ const agencyView = (r: ReportRow) => ({
  * - `GET /v1/projects/:id/error-reports` (the filing researcher) → `{reports}` with answers.
  * - `GET /v1/error-reports` (agency) → `{reports}` routed to the calling agency.
  * - `POST /v1/error-reports/:reportId/answer` (the owning agency)
- *   `{outcome: confirmed|corrected|rejected, comment}` → agency view; 404 for another
- *   agency's report; 409 if already answered, or "corrected" before every reported
- *   record has a newer version in release.
+ *   `{outcome: confirmed|corrected|rejected, comment}` → agency view; 404 for an unknown
+ *   report, 403 for another agency's report; 409 if already answered, or "corrected"
+ *   before every reported record has a newer version in release.
  */
 export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext): void {
   const ownProject = async (id: string, researcher: string) => {
@@ -298,12 +298,17 @@ export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext):
       if (!parsed.success) throw bad(parsed.error);
       const agency = request.user.sub;
       const found = await ctx.pool.query<ReportRow>(
-        "SELECT * FROM release.error_reports WHERE report_id = $1 AND agency = $2",
-        [reportId, agency],
+        "SELECT * FROM release.error_reports WHERE report_id = $1",
+        [reportId],
       );
       const report = found.rows[0];
-      if (!report)
-        throw new KrpError("KRP_ERR_NOT_FOUND", `no error report ${reportId} for this agency`);
+      if (!report) throw new KrpError("KRP_ERR_NOT_FOUND", `no error report ${reportId}`);
+      // A valid token of another agency is refused (403), naming nothing of the report.
+      if (report.agency !== agency)
+        throw new KrpError(
+          "KRP_ERR_FORBIDDEN",
+          `error report ${reportId} is addressed to another agency; only it may answer`,
+        );
       if (report.status !== "open")
         throw new KrpError("KRP_ERR_CONFLICT", `the report is already ${report.status}`);
       if (parsed.data.outcome === "corrected") {
