@@ -156,7 +156,10 @@ export class Bus {
     const missing = specs.filter((s) => !existing.has(this.name(s.topic)));
     if (missing.length > 0) {
       await this.admin.createTopics({
-        waitForLeaders: true,
+        // Not kafkajs' own wait: on KRaft its metadata request just after creation can
+        // answer UNKNOWN_TOPIC_OR_PARTITION, which kafkajs does not retry (a 500 on a
+        // dataset registration in CI); the loop below waits for the leaders instead.
+        waitForLeaders: false,
         topics: missing.map((s) => ({
           topic: this.name(s.topic),
           numPartitions: s.numPartitions,
