@@ -6,35 +6,11 @@
  * the link decision ("exact" here; the probabilistic linker records its own method).
  * Counts only: no record id, pseudonym or variable leaves through it.
  */
+import type { DatasetLinkage, DatasetQualityStats } from "@kruispunt/contracts";
 import { routeDoc } from "@kruispunt/service-kit";
 import type { Pool } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { analyzeRecordsIfStale } from "./fresh-statistics";
-
-export interface DatasetLinkage {
-  /** The other dataset, AGENCY/DATASET. */
-  dataset: string;
-  /** This dataset's current records in a cluster with a record of the other dataset. */
-  linked: number;
-  /** linked / records, rounded to 4 decimals (0 for an empty dataset). */
-  rate: number;
-  /** linked records by link-decision method (a record linked by two methods counts in both). */
-  byMethod: Record<string, number>;
-}
-
-export interface DatasetQualityStats {
-  agency: string;
-  dataset: string;
-  records: number;
-  withdrawn: number;
-  /** Records whose linkage pseudonym another current record of the same dataset shares. */
-  duplicateIdentifierRecords: number;
-  /** Groups of such records (one per shared pseudonym). */
-  duplicateIdentifierGroups: number;
-  /** When the dataset's most recently stored record reached the linkage store (ISO 8601), or null. */
-  lastStoredAt: string | null;
-  linkage: DatasetLinkage[];
-}
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 

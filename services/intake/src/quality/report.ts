@@ -3,23 +3,12 @@
  * per-dataset counts. An agency reads only its own datasets' and uploads' reports,
  * and they hold counts, shares and field names — never a value or record id.
  */
+import type { DatasetQualityStats } from "@kruispunt/contracts";
 import type { ServiceContext } from "@kruispunt/service-kit";
 import { serviceGet } from "@kruispunt/service-kit";
 import type { Pool } from "@kruispunt/store";
 import { type Drift, driftFrom } from "./drift";
 import type { UploadProfile } from "./profile";
-
-/** The linker's counts for one dataset (services/linker/src/quality-stats.ts). */
-export interface LinkerDatasetStats {
-  agency: string;
-  dataset: string;
-  records: number;
-  withdrawn: number;
-  duplicateIdentifierRecords: number;
-  duplicateIdentifierGroups: number;
-  lastStoredAt: string | null;
-  linkage: { dataset: string; linked: number; rate: number; byMethod: Record<string, number> }[];
-}
 
 export interface UploadReport {
   uploadId: string;
@@ -42,7 +31,7 @@ export interface DatasetReport {
     duplicateIdentifierRecords: number;
     duplicateIdentifierGroups: number;
     /** Linkage rate against every other dataset, exact and probabilistic by method. */
-    linkage: LinkerDatasetStats["linkage"];
+    linkage: DatasetQualityStats["linkage"];
   } | null;
   freshness: {
     /** Record's own date to acceptance (latest upload), if the catalogue names a record date. */
@@ -124,9 +113,9 @@ export async function datasetReport(
   );
   const latestId = uploads.rows[0]?.upload_id;
   const latest = latestId ? await uploadReport(ctx.pool, agency, latestId) : null;
-  let stats: LinkerDatasetStats | null | undefined = null;
+  let stats: DatasetQualityStats | null | undefined = null;
   try {
-    const all = await serviceGet<{ datasets: LinkerDatasetStats[] }>(
+    const all = await serviceGet<{ datasets: DatasetQualityStats[] }>(
       ctx.config.serviceUrls.linker,
       ctx.jwtSecret,
       "intake",
