@@ -43,4 +43,20 @@ describe("KAnonymityPlanner (streaming k-anonymity)", () => {
       "k-anonymity with k=16 needs 15 of 15 rows suppressed, more than the allowed share 0.1",
     );
   });
+  it("names each counted row's class by an id that releases as its base values do", () => {
+    const planner = new KAnonymityPlanner(qis, { k: 10, maxSuppressedShare: 0.2 });
+    const ids = rows.map((r) => planner.add(r));
+    // Level-0 values: year × region. 1950–1953 in 40xx are 4 classes (ids 0–3), 1971 in 41xx one.
+    expect(ids).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 4, 4]);
+    // A different date and postcode with the same year and region is the same class.
+    expect(planner.add(["19500615", "4099"])).toBe(0);
+    const plan = planner.plan();
+    expect(plan.report.suppressed).toBe(3);
+    rows.forEach((r, i) => {
+      expect(plan.releaseClass(ids[i] as number)).toEqual(plan.release(r));
+    });
+    expect(plan.releaseClass(0)).toEqual(["1950-1954", "40xx"]);
+    expect(plan.releaseClass(4)).toBeNull();
+    expect(() => plan.releaseClass(5)).toThrow(RangeError);
+  });
 });

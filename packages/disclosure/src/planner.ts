@@ -18,6 +18,9 @@ export interface QuasiIdentifier {
   hierarchy: Hierarchy;
 }
 
+/** Distinct base values per quasi-identifier whose level-0 code is cached (memory bound). */
+const BASE_CACHE_LIMIT = 1 << 16;
+
 /** Largest lattice searched exhaustively. */
 const MAX_LATTICE_NODES = 4096;
 
@@ -32,6 +35,12 @@ export interface ReleasePlan {
    * A combination never added to the planner is suppressed.
    */
   release(base: readonly Cell[]): Cell[] | null;
+  /**
+   * The same for a row counted earlier, named by the class id {@link KAnonymityPlanner.add}
+   * returned for it: lets a caller keep the id instead of the row's base values (a date of
+   * birth need not be kept, only its class). Throws RangeError for an id never returned.
+   */
+  releaseClass(id: number): readonly Cell[] | null;
 }
 
 /**
@@ -46,7 +55,12 @@ export class KAnonymityPlanner {
   private readonly codes: Map<Cell, number>[];
   /** Per quasi-identifier: code → the first base value seen with that level-0 value. */
   private readonly representatives: Cell[][];
-  private readonly counts = new Map<string, { codes: number[]; count: number }>();
+  /** Per quasi-identifier: base value → code, a cache in front of level 0's generalise. */
+  private readonly baseCodes: Map<Cell, number>[];
+  /** Level-0 combination ("code,code,…") → class id (index into classes). */
+  private readonly classIds = new Map<string, number>();
+  /** Per class id: its level-0 codes and how many rows were counted in it. */
+  private readonly classes: { codes: number[]; count: number }[] = [];
   private rows = 0;
 
   constructor(
@@ -55,27 +69,54 @@ export class KAnonymityPlanner {
   ) {
     validate(quasiIdentifiers, opts);
     this.codes = quasiIdentifiers.map(() => new Map());
+    this.baseCodes = quasiIdentifiers.map(() => new Map());
     this.representatives = quasiIdentifiers.map(() => []);
   }
 
-  /** Counts one row, given its base values in quasi-identifier order (null = missing). */
-  add(base: readonly Cell[]): void {
-    const codes = this.quasiIdentifiers.map((qi, i) => {
-      const value = (qi.hierarchy.levels[0] as Level).generalise(base[i] ?? null);
-      const map = this.codes[i] as Map<Cell, number>;
-      let code = map.get(value);
-      if (code === undefined) {
-        code = map.size;
-        map.set(value, code);
-        (this.representatives[i] as Cell[]).push(base[i] ?? null);
-      }
-      return code;
-    });
-    const key = codes.join(",");
-    const entry = this.counts.get(key);
-    if (entry) entry.count += 1;
-    else this.counts.set(key, { codes, count: 1 });
+  /**
+   * Counts one row, given its base values in quasi-identifier order (null = missing).
+   * Returns the row's class id: equal for two rows exactly when their level-0 values
+   * are equal; small consecutive integers from 0, for {@link ReleasePlan.releaseClass}.
+   */
+  add(base: readonly Cell[]): number {
+    const n = this.quasiIdentifiers.length;
+    const codes = new Array<number>(n);
+    let key = "";
+    for (let i = 0; i < n; i++) {
+      const code = this.codeOf(i, base[i] ?? null);
+      codes[i] = code;
+      key = i === 0 ? String(code) : `${key},${code}`;
+    }
+    let id = this.classIds.get(key);
+    if (id === undefined) {
+      id = this.classes.length;
+      this.classIds.set(key, id);
+      this.classes.push({ codes, count: 1 });
+    } else (this.classes[id] as { count: number }).count += 1;
     this.rows += 1;
+    return id;
+  }
+
+  /**
+   * The level-0 code of quasi-identifier i's base value. Base values repeat (dates of
+   * birth, postcodes), so each distinct one is generalised once; the cache keeps at most
+   * BASE_CACHE_LIMIT of them per column, so a column of unique values cannot grow it
+   * without bound.
+   */
+  private codeOf(i: number, value: Cell): number {
+    const cache = this.baseCodes[i] as Map<Cell, number>;
+    const cached = cache.get(value);
+    if (cached !== undefined) return cached;
+    const level0 = (this.quasiIdentifiers[i]?.hierarchy.levels[0] as Level).generalise(value);
+    const map = this.codes[i] as Map<Cell, number>;
+    let code = map.get(level0);
+    if (code === undefined) {
+      code = map.size;
+      map.set(level0, code);
+      (this.representatives[i] as Cell[]).push(value);
+    }
+    if (cache.size < BASE_CACHE_LIMIT) cache.set(value, code);
+    return code;
   }
 
   /** Chooses the levels; throws DisclosureRefusedError if even the top node suppresses too much. */
@@ -106,11 +147,23 @@ export class KAnonymityPlanner {
         (values[i] as Cell[][]).push(vals);
       });
     });
-    const keyAt = (codes: readonly number[], at: readonly number[]) =>
-      codes.map((c, i) => (up[i] as number[][])[at[i] as number]?.[c]).join(",");
+    // The key of a class at lattice node `at`: its generalised codes as one mixed-radix
+    // number (radix: the values at that level), or joined as text should that number
+    // not stay exact. Numbers because plan() keys every class at every node.
+    const keyAt = (codes: readonly number[], at: readonly number[]): number | string => {
+      let key = 0;
+      let radix = 1;
+      for (let i = 0; i < codes.length; i++) {
+        const level = at[i] as number;
+        key += ((up[i] as number[][])[level]?.[codes[i] as number] as number) * radix;
+        radix *= (values[i] as Cell[][])[level]?.length as number;
+      }
+      if (radix <= Number.MAX_SAFE_INTEGER) return key;
+      return codes.map((c, i) => (up[i] as number[][])[at[i] as number]?.[c]).join(",");
+    };
     const sizesAt = (at: readonly number[]) => {
-      const sizes = new Map<string, number>();
-      for (const { codes, count } of this.counts.values()) {
+      const sizes = new Map<number | string, number>();
+      for (const { codes, count } of this.classes) {
         const key = keyAt(codes, at);
         sizes.set(key, (sizes.get(key) ?? 0) + count);
       }
@@ -156,6 +209,20 @@ export class KAnonymityPlanner {
     if (n > 0 && report.suppressed / n > maxSuppressedShare)
       throw new DisclosureRefusedError(report, maxSuppressedShare);
 
+    // Per class id: its released values, or null if its class at the chosen levels is below k.
+    const releasedAs = this.classes.map(({ codes }): Cell[] | null =>
+      (sizes.get(keyAt(codes, levels)) ?? 0) < k
+        ? null
+        : codes.map((c, i) => {
+            const level = levels[i] as number;
+            return values[i]?.[level]?.[up[i]?.[level]?.[c] as number] ?? null;
+          }),
+    );
+    const releaseClass = (id: number): readonly Cell[] | null => {
+      const released = releasedAs[id];
+      if (released === undefined) throw new RangeError(`no class ${id} was counted`);
+      return released;
+    };
     const release = (base: readonly Cell[]): Cell[] | null => {
       const codes: number[] = [];
       for (let i = 0; i < this.quasiIdentifiers.length; i++) {
@@ -166,13 +233,11 @@ export class KAnonymityPlanner {
         if (code === undefined) return null;
         codes.push(code);
       }
-      if ((sizes.get(keyAt(codes, levels)) ?? 0) < k) return null;
-      return codes.map((c, i) => {
-        const level = levels[i] as number;
-        return values[i]?.[level]?.[up[i]?.[level]?.[c] as number] ?? null;
-      });
+      const id = this.classIds.get(codes.join(","));
+      const released = id === undefined ? null : releaseClass(id);
+      return released === null ? null : [...released];
     };
-    return { report, levels, release };
+    return { report, levels, release, releaseClass };
   }
 }
 
