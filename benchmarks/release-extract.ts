@@ -2,8 +2,8 @@
  * bench:release-extract — an extract for N persons (default 1,000,000) across three
  * datasets with disclosure control, against a plain COPY-out of the same rows.
  *
- * Input: the database kruispunt_bench_release (its own; created and filled once, reused
- * while it holds N persons) gets N linked persons generated inside PostgreSQL with
+ * Input: the database kruispunt_bench_release_N (its own, one per N; created and filled
+ * once, reused while it holds N persons) gets N linked persons generated inside PostgreSQL with
  * generate_series (INSERT … SELECT, no intake path): for person i, cluster
  * sha256("p" ‖ i), a record in alpha/persons (date_of_birth YYYYMMDD over 1930–1999,
  * state of 8), beta/persons (4-digit postcode) and gamma/persons (sex of 2).
@@ -25,9 +25,10 @@ import { cryptoReady, generateMemberKeyPair } from "@kruispunt/crypto";
 import { buildExtract, type ProjectSpec, storeExtractMembers } from "@kruispunt/release";
 import { createPool, ensureDatabase, inTransaction, migrate } from "@kruispunt/store";
 
-const DB = "kruispunt_bench_release";
-const URL = `postgres://postgres@127.0.0.1:5432/${DB}`;
 const N = Number(process.env.BENCH_N ?? 1_000_000);
+/** One database per size, so a 100k profiling run does not regenerate the 1M one. */
+const DB = `kruispunt_bench_release_${N}`;
+const URL = `postgres://postgres@127.0.0.1:5432/${DB}`;
 
 const spec = (publicKey: string): ProjectSpec => ({
   title: "Benchmark extract",
@@ -142,7 +143,7 @@ async function runPath(path: string): Promise<void> {
           releaseKey: new Uint8Array(32).fill(7),
           releaseKeyVersion: 1,
           dir: join(dir, "extract"),
-          onMembers: (members) => storeExtractMembers(client, extractId, members),
+          storeMembers: (members) => storeExtractMembers(client, extractId, members),
         });
         extra = {
           persons: result.persons,

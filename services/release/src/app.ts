@@ -308,7 +308,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
             releaseKey: release.key,
             releaseKeyVersion: release.version,
             dir: join(extractsDir, extractId),
-            onMembers: (members) => storeExtractMembers(client, extractId, members),
+            storeMembers: (members) => storeExtractMembers(client, extractId, members),
           });
           await client.query(
             `UPDATE release.extracts SET rows = $2, suppressed = $3, files = $4, report = $5, persons = $6, sealed_keys = $7

@@ -1,25 +1,36 @@
 /**
  * Builds an extract for an approved project, streaming: the cohort is read from
- * release.records twice through a cursor in one REPEATABLE READ snapshot, so a
- * million persons never sit in memory at once.
+ * release.records once, through a cursor in a REPEATABLE READ snapshot, so a million
+ * persons never sit in memory at once.
  *
- * 1. Count: each person's quasi-identifier values go into a KAnonymityPlanner
- *    (a histogram of level-0 combinations).
- * 2. Plan: the planner picks the generalisation levels (or refuses the release).
- * 3. Release: each person is generalised or suppressed, given their project pseudonym
- *    (which replaces the linkage pseudonym), and spilled to one of 256 bucket files by
- *    the pseudonym's first byte.
- * 4. Write: each bucket is sorted by project pseudonym and appended to the CSV and
- *    Parquet files, encrypted as they are written (delivery.ts). Rows come out in
- *    project-pseudonym order, never in linkage-pseudonym order, so two projects'
- *    extracts cannot be joined by row position (DESIGN.md invariant 3).
- * Memory: the histogram, one cursor page, 256 bucket buffers of ≤ 64 KiB and one
- * bucket (1/256 of the rows) at a time.
+ * 1. Read: each person of the cohort gets their project pseudonym (which replaces the
+ *    linkage pseudonym) and their quasi-identifier values are counted in a
+ *    KAnonymityPlanner (a histogram of level-0 combinations), which names their class
+ *    by a small id. The person is spilled with that id in place of the
+ *    quasi-identifiers (no date of birth is written out) to one of 256 bucket files by
+ *    the pseudonym's first byte, and to a members file in linkage-pseudonym order.
+ * 2. Plan: the planner picks the generalisation levels (or refuses the release), which
+ *    decides for each class id its released values or its suppression.
+ * 3. Write: each bucket is sorted by project pseudonym, its persons released or
+ *    suppressed by class, and appended to the CSV and Parquet files, encrypted as they
+ *    are written (delivery.ts). Rows come out in project-pseudonym order, never in
+ *    linkage-pseudonym order, so two projects' extracts cannot be joined by row
+ *    position (DESIGN.md invariant 3). Meanwhile the released members stream from the
+ *    members file to `storeMembers` (release.extract_members), so PostgreSQL stores
+ *    them while this process writes the files; in linkage-pseudonym order, as the
+ *    table's primary key is, so its index grows at the end instead of all over.
+ * Memory: the histogram, one cursor page, 257 spill buffers of ≤ 64 KiB, one bucket
+ * (1/256 of the rows) and one Parquet row group at a time.
  */
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deriveProjectKey, projectPseudonym } from "@kruispunt/crypto";
-import { type Cell, KAnonymityPlanner, type KAnonymityReport } from "@kruispunt/disclosure";
+import {
+  type Cell,
+  KAnonymityPlanner,
+  type KAnonymityReport,
+  type ReleasePlan,
+} from "@kruispunt/disclosure";
 import { KrpError } from "@kruispunt/service-kit";
 import type { Pool, PoolClient } from "@kruispunt/store";
 import Cursor from "pg-cursor";
@@ -27,6 +38,7 @@ import { buildCodebook } from "./codebook";
 import { CsvSink, type DeliveredFile, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
 import type { ExtractMember } from "./extract-members";
 import { hierarchyFor, type ProjectSpec, type Variable } from "./project";
+import { SpillFiles } from "./spill";
 
 export interface ExtractOptions {
   pool: Pool;
@@ -42,8 +54,12 @@ export interface ExtractOptions {
   releaseKeyVersion: number;
   /** Directory for the encrypted files (created, mode 0700). */
   dir: string;
-  /** Receives the released persons in batches of up to 10,000 (release.extract_members). */
-  onMembers: (members: ExtractMember[]) => Promise<void>;
+  /**
+   * Stores the released persons (release.extract_members; storeExtractMembers): given
+   * them in batches of up to 10,000 in linkage-pseudonym order while the files are
+   * written, and awaited before buildExtract returns. A rejection fails the build.
+   */
+  storeMembers: (members: AsyncIterable<ExtractMember[]>) => Promise<unknown>;
 }
 
 export interface ExtractResult {
@@ -58,8 +74,12 @@ export interface ExtractResult {
   files: DeliveredFile[];
   /** Member name → the extract key sealed to their public key (base64url). */
   sealedKeys: Record<string, string>;
-  /** Wall time of each step in milliseconds: count + plan, release into buckets, write files. */
-  timings: { count: number; release: number; write: number };
+  /**
+   * Wall time of each step in milliseconds: read (cohort query, count, spill), plan,
+   * write (files), members (storing them, after the files were written: its part not
+   * hidden behind the files).
+   */
+  timings: { read: number; plan: number; write: number; members: number };
 }
 
 /** One person of the cohort as read: their cluster and records (dataset, values per variable). */
@@ -71,13 +91,13 @@ interface Person {
 const CURSOR_PAGE = 20_000;
 const MEMBER_BATCH = 10_000;
 const BUCKETS = 256;
-const BUCKET_FLUSH_CHARS = 64 * 1024;
 /** Rows per Parquet row group (about 8 MB of strings for a handful of columns). */
 const ROW_GROUP = 100_000;
 
 /**
  * The cohort query: every current record of the cohort's and the variables' datasets,
- * ordered by person (one sort, no self-join: whether a person belongs to the cohort is
+ * ordered by person (one sort, bytewise: cluster ids are hex, and "C" lets PostgreSQL
+ * compare abbreviated keys instead of calling strcoll; no self-join: whether a person belongs to the cohort is
  * decided while reading, by {@link inCohort}). Columns: cluster_id, ref,
  * source_record_id, then one text value per variable, then the birth-date value for
  * cohort.born (if any).
@@ -106,7 +126,7 @@ function cohortQuery(
     text: `SELECT cluster_id, agency || '/' || dataset AS ref, source_record_id${columns}
        FROM release.records
        WHERE NOT withdrawn AND agency || '/' || dataset = ANY($1)
-       ORDER BY cluster_id`,
+       ORDER BY cluster_id COLLATE "C"`,
     values,
   };
 }
@@ -116,7 +136,7 @@ function cohortQuery(
  * cohort.allOf and, with cohort.born, a record of its dataset whose value starts with
  * a year in [from, to] (YYYYMMDD: eight digits). Keeps only the records of the
  * variables' datasets, sorted by (dataset, source record id), so the first record of a
- * dataset is the same on every read.
+ * dataset is always the same one.
  */
 function inCohort(spec: ProjectSpec, variables: Variable[], person: Person): boolean {
   const refs = new Set(person.records.map((r) => r.ref));
@@ -168,110 +188,144 @@ async function* readPersons(
 }
 
 /**
+ * One person as spilled to a bucket: project pseudonym, class id (planner), the index
+ * (into the sorted datasets of the variables) of each of their records, and their rows
+ * without the pseudonym, with null where a quasi-identifier goes.
+ */
+type SpilledPerson = [string, number, number[], Cell[][]];
+
+/**
+ * The released members, in the order of the members file (linkage-pseudonym order), in
+ * batches of up to MEMBER_BATCH: a line is "classId clusterId projectPseudonym", kept
+ * if the plan releases that class. Stops with an Error once `signal` is aborted.
+ */
+async function* releasedMembers(
+  file: SpillFiles,
+  plan: ReleasePlan,
+  signal: AbortSignal,
+): AsyncGenerator<ExtractMember[]> {
+  let batch: ExtractMember[] = [];
+  for (const lines of file.stream(0)) {
+    for (const line of lines) {
+      const [id, clusterId, projectPseudonym] = line.split(" ") as [string, string, string];
+      if (plan.releaseClass(Number(id)) === null) continue;
+      batch.push({ clusterId, projectPseudonym });
+      if (batch.length >= MEMBER_BATCH) {
+        if (signal.aborted) throw new Error("extract build failed: members not stored");
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
  * Reads the cohort, applies disclosure control and writes the encrypted
- * extract.csv, extract.parquet and codebook.json into `dir`. Throws
- * DisclosureRefusedError when k-anonymity would suppress more than the project's
- * allowed share, and KrpError KRP_ERR_UNPROCESSABLE naming `cohort` when no person
- * matches it. Nothing is left in `dir` on a throw.
+ * extract.csv, extract.parquet and codebook.json into `dir`, while `storeMembers`
+ * stores who was released. Throws DisclosureRefusedError when k-anonymity would
+ * suppress more than the project's allowed share, KrpError KRP_ERR_UNPROCESSABLE
+ * naming `cohort` when no person matches it, and what `storeMembers` rejected with.
+ * Nothing is left in `dir` on a throw.
  */
 export async function buildExtract(options: ExtractOptions): Promise<ExtractResult> {
   const { spec, variables, layout } = options;
   const qiSet = new Set(spec.quasiIdentifiers);
   const qiIndex = variables.flatMap((v, i) => (qiSet.has(v.as) ? [i] : []));
+  const isQi = variables.map((_, i) => qiIndex.includes(i));
   const qis = qiIndex.map((i) => ({
     column: (variables[i] as Variable).as,
     hierarchy: hierarchyFor(variables[i] as Variable),
   }));
   const released0 = variables.map((v) => hierarchyFor(v).levels[0]?.generalise ?? (() => null));
   const query = cohortQuery(spec, variables);
+  /** The datasets a released row can come from (inCohort keeps only these), sorted. */
+  const datasets = [...new Set(variables.map((v) => v.dataset))].sort();
+  const datasetIndex = new Map(datasets.map((d, i) => [d, i]));
   /** Per variable: the value of the person's first record of its dataset. */
   const personValues = (person: Person): Cell[] =>
     variables.map((v, i) => person.records.find((r) => r.ref === v.dataset)?.values[i] ?? null);
+  /** Where quasi-identifier q goes in a spilled row (after the dataset column, per record). */
+  const qiColumn = qiIndex.map((i) => (layout === "record" ? i + 1 : i));
+  /** A person's rows as spilled: level-0 values, null where a quasi-identifier goes. */
+  const rowsOf = (person: Person, values: Cell[]): Cell[][] =>
+    layout === "person"
+      ? [values.map((value, i) => (isQi[i] ? null : (released0[i] as (v: Cell) => Cell)(value)))]
+      : person.records.map((r) => [
+          r.ref,
+          ...variables.map((v, i) =>
+            !isQi[i] && r.ref === v.dataset
+              ? (released0[i] as (v: Cell) => Cell)(r.values[i] ?? null)
+              : null,
+          ),
+        ]);
 
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const bucketDir = join(options.dir, ".buckets");
-  mkdirSync(bucketDir, { mode: 0o700 });
-  const client = await options.pool.connect();
+  const spillDir = join(options.dir, ".spill");
+  mkdirSync(spillDir, { mode: 0o700 });
+  const buckets = new SpillFiles(spillDir, "bucket", BUCKETS);
+  const membersFile = new SpillFiles(spillDir, "members", 1);
   try {
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    // Room to sort the cohort by person in memory rather than in temporary files.
-    await client.query("SET LOCAL work_mem = '256MB'");
     const t0 = performance.now();
-    // 1. Count.
+    // 1. Read: count, pseudonymise, spill.
     const planner = new KAnonymityPlanner(qis, {
       k: spec.k,
       maxSuppressedShare: spec.maxSuppressedShare,
     });
-    const recordsPer = new Map<string, number>();
+    const projectKey = deriveProjectKey(options.releaseKey, options.projectId);
     let persons = 0;
-    for await (const person of readPersons(client, query)) {
-      if (!inCohort(spec, variables, person)) continue;
-      const values = personValues(person);
-      planner.add(qiIndex.map((i) => values[i] ?? null));
-      persons += 1;
+    const client = await options.pool.connect();
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      // Room to sort the cohort by person in memory rather than in temporary files.
+      await client.query("SET LOCAL work_mem = '256MB'");
+      for await (const person of readPersons(client, query)) {
+        if (!inCohort(spec, variables, person)) continue;
+        const values = personValues(person);
+        const id = planner.add(qiIndex.map((i) => values[i] ?? null));
+        const pp = projectPseudonym(projectKey, person.clusterId);
+        const spilled: SpilledPerson = [
+          pp,
+          id,
+          person.records.map((r) => datasetIndex.get(r.ref) as number),
+          rowsOf(person, values),
+        ];
+        buckets.append(Number.parseInt(pp.slice(0, 2), 16), JSON.stringify(spilled));
+        membersFile.append(0, `${id} ${person.clusterId} ${pp}`);
+        persons += 1;
+      }
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
     }
     if (persons === 0)
       throw new KrpError(
         "KRP_ERR_UNPROCESSABLE",
         "cohort: no person matches it (0 persons), so there is nothing to release",
       );
+    buckets.flush();
+    membersFile.flush();
+    const t1 = performance.now();
     // 2. Plan (throws DisclosureRefusedError).
     const plan = planner.plan();
-
-    const t1 = performance.now();
-    // 3. Release into buckets.
-    const projectKey = deriveProjectKey(options.releaseKey, options.projectId);
-    const buffers: string[] = Array.from({ length: BUCKETS }, () => "");
-    const spill = (b: number) => {
-      appendFileSync(join(bucketDir, String(b)), buffers[b] as string, { mode: 0o600 });
-      buffers[b] = "";
-    };
-    let members: ExtractMember[] = [];
-    let rows = 0;
-    let released = 0;
-    for await (const person of readPersons(client, query)) {
-      if (!inCohort(spec, variables, person)) continue;
-      const values = personValues(person);
-      const qiValues = plan.release(qiIndex.map((i) => values[i] ?? null));
-      if (qiValues === null) continue;
-      released += 1;
-      const pp = projectPseudonym(projectKey, person.clusterId);
-      members.push({ clusterId: person.clusterId, projectPseudonym: pp });
-      if (members.length >= MEMBER_BATCH) {
-        await options.onMembers(members);
-        members = [];
-      }
-      const generalise = (i: number, value: Cell): Cell => {
-        const q = qiIndex.indexOf(i);
-        return q >= 0 ? (qiValues[q] ?? null) : (released0[i] as (v: Cell) => Cell)(value);
-      };
-      const out: Cell[][] =
-        layout === "person"
-          ? [[pp, ...values.map((value, i) => generalise(i, value))]]
-          : person.records.map((r) => [
-              pp,
-              r.ref,
-              // Quasi-identifiers describe the person: the same released value on each of their records.
-              ...variables.map((v, i) =>
-                qiIndex.includes(i)
-                  ? generalise(i, null)
-                  : r.ref === v.dataset
-                    ? generalise(i, r.values[i] ?? null)
-                    : null,
-              ),
-            ]);
-      for (const r of person.records) recordsPer.set(r.ref, (recordsPer.get(r.ref) ?? 0) + 1);
-      const b = Number.parseInt(pp.slice(0, 2), 16);
-      for (const row of out) buffers[b] += `${JSON.stringify(row)}\n`;
-      rows += out.length;
-      if ((buffers[b] as string).length > BUCKET_FLUSH_CHARS) spill(b);
-    }
-    if (members.length > 0) await options.onMembers(members);
-    for (let b = 0; b < BUCKETS; b++) if (buffers[b]) spill(b);
-    await client.query("COMMIT");
     const t2 = performance.now();
 
-    // 4. Write the encrypted files, bucket by bucket in pseudonym order.
+    // 3. Write the encrypted files bucket by bucket in pseudonym order, while the
+    // members are stored.
+    const abort = new AbortController();
+    const storing: { done: boolean; error?: { cause: unknown } } = { done: false };
+    const stored = options.storeMembers(releasedMembers(membersFile, plan, abort.signal)).then(
+      () => {
+        storing.done = true;
+      },
+      (cause: unknown) => {
+        storing.done = true;
+        storing.error = { cause };
+      },
+    );
     const columns = [
       "project_pseudonym",
       ...(layout === "record" ? ["dataset"] : []),
@@ -286,31 +340,40 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       );
       let group: Cell[][] = [];
       const missing = variables.map(() => 0);
+      const offset = columns.length - variables.length;
+      const recordsPer = datasets.map(() => 0);
+      let rows = 0;
+      let released = 0;
       for (let b = 0; b < BUCKETS; b++) {
-        let text: string;
-        try {
-          text = readFileSync(join(bucketDir, String(b)), "utf8");
-        } catch {
-          continue; // no row fell into this bucket
+        if (storing.error) throw storing.error.cause;
+        const people = buckets.lines(b).map((line) => JSON.parse(line) as SpilledPerson);
+        // Project pseudonyms are distinct, so this order is total.
+        people.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+        const out: Cell[][] = [];
+        for (const [pp, id, records, personRows] of people) {
+          const qiValues = plan.releaseClass(id);
+          if (qiValues === null) continue;
+          released += 1;
+          for (const d of records) recordsPer[d] = (recordsPer[d] as number) + 1;
+          for (const row of personRows) {
+            // Quasi-identifiers describe the person: the same released value on each of their records.
+            qiColumn.forEach((c, q) => {
+              row[c] = qiValues[q] ?? null;
+            });
+            for (let i = 0; i < missing.length; i++)
+              if (row[offset - 1 + i] === null) missing[i] = (missing[i] as number) + 1;
+            out.push([pp, ...row]);
+          }
         }
-        const bucket = text
-          .split("\n")
-          .filter((line) => line !== "")
-          .map((line) => JSON.parse(line) as Cell[]);
-        // Stable sort: a person's records keep their (dataset, record id) order.
-        bucket.sort((x, y) =>
-          (x[0] as string) < (y[0] as string) ? -1 : (x[0] as string) > (y[0] as string) ? 1 : 0,
-        );
-        const offset = columns.length - variables.length;
-        for (const row of bucket)
-          for (let i = 0; i < missing.length; i++)
-            if (row[offset + i] === null) missing[i] = (missing[i] as number) + 1;
-        csv.write(bucket);
-        group.push(...bucket);
+        rows += out.length;
+        csv.write(out);
+        for (const row of out) group.push(row);
         if (group.length >= ROW_GROUP) {
           parquet.write(group);
           group = [];
         }
+        // Let the members stream to PostgreSQL between buckets.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       parquet.write(group);
       const files = [csv.close(), parquet.close()];
@@ -325,7 +388,12 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         releaseKeyVersion: options.releaseKeyVersion,
         persons,
         rows,
-        recordsPerDataset: Object.fromEntries(recordsPer),
+        recordsPerDataset: Object.fromEntries(
+          datasets.flatMap((d, i): [string, number][] => {
+            const n = recordsPer[i] as number;
+            return n > 0 ? [[d, n]] : [];
+          }),
+        ),
         missing,
         report: plan.report,
         files,
@@ -333,6 +401,9 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       const codebookFile = new EncryptedFile(options.dir, "codebook.json", key);
       codebookFile.write(`${JSON.stringify(codebook, null, 2)}\n`);
       files.push(codebookFile.close());
+      const t3 = performance.now();
+      await stored;
+      if (storing.error) throw storing.error.cause;
       return {
         persons,
         rows,
@@ -341,17 +412,24 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         report: plan.report,
         files,
         sealedKeys,
-        timings: { count: t1 - t0, release: t2 - t1, write: performance.now() - t2 },
+        timings: {
+          read: t1 - t0,
+          plan: t2 - t1,
+          write: t3 - t2,
+          members: performance.now() - t3,
+        },
       };
+    } catch (error) {
+      abort.abort();
+      await stored;
+      throw error;
     } finally {
       key.fill(0);
     }
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
     rmSync(options.dir, { recursive: true, force: true });
     throw error;
   } finally {
-    client.release();
-    rmSync(bucketDir, { recursive: true, force: true });
+    rmSync(spillDir, { recursive: true, force: true });
   }
 }
