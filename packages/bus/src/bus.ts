@@ -79,9 +79,89 @@ interface RunningConsumer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One message to publish: key and encoded value. */
+export interface OutgoingMessage {
+  key: string;
+  value: Uint8Array;
+}
+
+/** A publish() call waiting for its round. */
+export interface QueuedPublish {
+  /** Topic name with the namespace. */
+  topic: string;
+  messages: OutgoingMessage[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Bytes (keys, values and ~64 B framing each) per produce request. The broker
+ * refuses a record batch (one partition's share of a request) over its
+ * message.max.bytes, 1 MiB by default; at 768 KiB a whole request fits even when
+ * every key lands on one partition.
+ */
+export const SEND_BYTES = 768 * 1024;
+
+const messageBytes = (m: OutgoingMessage) => m.value.byteLength + m.key.length + 64;
+
+/**
+ * Removes from the head of `queue` the publishes of the next round: at least one,
+ * then more while their bytes together stay within `budget`.
+ */
+export function takeRound(queue: QueuedPublish[], budget: number): QueuedPublish[] {
+  let bytes = 0;
+  let n = 0;
+  for (const p of queue) {
+    const size = p.messages.reduce((sum, m) => sum + messageBytes(m), 0);
+    if (n > 0 && bytes + size > budget) break;
+    bytes += size;
+    n += 1;
+  }
+  return queue.splice(0, n);
+}
+
+/**
+ * The round's messages as produce requests (kafkajs `topicMessages`, messages of one
+ * topic together, in call order), each within `budget` bytes unless a single
+ * message is larger.
+ */
+export function sendChunks(
+  round: readonly Pick<QueuedPublish, "topic" | "messages">[],
+  budget: number,
+): { topic: string; messages: { key: string; value: Buffer }[] }[][] {
+  const chunks: { topic: string; messages: { key: string; value: Buffer }[] }[][] = [];
+  let chunk = new Map<string, { key: string; value: Buffer }[]>();
+  let bytes = 0;
+  const close = () => {
+    if (chunk.size > 0) chunks.push([...chunk].map(([topic, messages]) => ({ topic, messages })));
+    chunk = new Map();
+    bytes = 0;
+  };
+  for (const { topic, messages } of round) {
+    for (const m of messages) {
+      const size = messageBytes(m);
+      if (bytes > 0 && bytes + size > budget) close();
+      let list = chunk.get(topic);
+      if (!list) chunk.set(topic, (list = []));
+      list.push({
+        key: m.key,
+        // No copy when the value already is a Buffer (kafkajs wants one).
+        value: Buffer.isBuffer(m.value)
+          ? m.value
+          : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+      });
+      bytes += size;
+    }
+  }
+  close();
+  return chunks;
+}
+
 /** Connected Kafka producer + admin, and a factory for consumers. */
 export class Bus {
   private readonly consumers: RunningConsumer[] = [];
+  private readonly queue: QueuedPublish[] = [];
+  private draining = false;
 
   private constructor(
     private readonly kafka: Kafka,
@@ -191,26 +271,40 @@ export class Bus {
     }
   }
 
-  /** Publishes messages durably (acks=-1, idempotent producer). Rejects if Kafka does not acknowledge. */
-  async publish(
-    topic: TopicName | AgencyTopic,
-    messages: { key: string; value: Uint8Array }[],
-  ): Promise<void> {
-    // One send per ~256 KiB: a consumer catching up after a crash hands over thousands
-    // of messages at once, and one request over the broker's message.max.bytes
-    // (1 MiB by default) is refused outright.
-    for (let start = 0; start < messages.length; ) {
-      let end = start;
-      for (let bytes = 0; end < messages.length && (end === start || bytes < 256 * 1024); end++)
-        bytes += (messages[end]?.value.byteLength ?? 0) + (messages[end]?.key.length ?? 0) + 64;
-      await this.producer.send({
-        topic: this.name(topic),
-        acks: -1,
-        messages: messages
-          .slice(start, end)
-          .map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
-      });
-      start = end;
+  /**
+   * Publishes messages durably (acks=-1, idempotent producer). Resolves once Kafka
+   * acknowledged every one of them; rejects if it did not (then some may have been
+   * written: consumers are idempotent, a retry is safe).
+   *
+   * Calls made while a send is out are sent together in the next one (group
+   * commit): the producer has one request in flight at a time (the idempotent
+   * producer's ordering needs it), so N concurrent callers wait for one round trip
+   * each instead of N.
+   */
+  publish(topic: TopicName | AgencyTopic, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic: this.name(topic), messages, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Sends the queued publishes, a round of at most SEND_BYTES at a time. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const round = takeRound(this.queue, SEND_BYTES);
+        try {
+          for (const topicMessages of sendChunks(round, SEND_BYTES))
+            await this.producer.sendBatch({ acks: -1, topicMessages });
+          for (const p of round) p.resolve();
+        } catch (error) {
+          for (const p of round) p.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
     }
   }
 
