@@ -163,11 +163,36 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
     batch = [];
     refused = [];
     inBatch = new Map();
-    const verdicts = await admit(candidates, pendingRefused);
-    for (const v of [...pendingRefused, ...verdicts].sort((a, b) => a.line - b.line)) count(v);
+    // One batch is admitted while the next one is read: admit waits on PostgreSQL
+    // and Kafka, reading on the CPU. Batches are still admitted one after another,
+    // in file order (the admitter's duplicate check and through_line rely on it).
+    await settle();
+    inFlight = admit(candidates, pendingRefused).then((verdicts) => ({
+      verdicts,
+      refused: pendingRefused,
+    }));
+    // Handled by the next settle(); until then a rejection must not count as unhandled.
+    inFlight.catch(() => {});
+  };
+  let inFlight: Promise<{ verdicts: RecordVerdict[]; refused: RecordVerdict[] }> | null = null;
+  /** Waits for the batch being admitted and counts its verdicts; rethrows its failure. */
+  const settle = async () => {
+    if (!inFlight) return;
+    const done = await inFlight;
+    inFlight = null;
+    for (const v of [...done.refused, ...done.verdicts].sort((a, b) => a.line - b.line)) count(v);
   };
 
-  for await (const item of readRecords(input.body, input.format ?? "csv", contract)) {
+  /** The file's records; if it breaks off, the batch in flight finishes first (its outcome stands). */
+  async function* records() {
+    try {
+      yield* readRecords(input.body, input.format ?? "csv", contract);
+    } catch (error) {
+      await inFlight?.catch(() => {});
+      throw error;
+    }
+  }
+  for await (const item of records()) {
     verdict.submitted += 1;
     input.observer?.record(item.fields ?? null);
     const checked = item.refusal
@@ -208,6 +233,7 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
     if (batch.length + refused.length >= batchSize) await flush();
   }
   await flush();
+  await settle();
   return verdict;
 }
 

@@ -47,6 +47,17 @@ export function configSchema(service: ServiceName) {
       .url()
       .refine((v) => /^postgres(ql)?:\/\//.test(v), "a postgres:// URL")
       .default(DEFAULT_DATABASE_URL),
+    /**
+     * PostgreSQL connections per service. Intake holds one per upload while Kafka
+     * acknowledges a batch (admit.ts), so it gets more: with 5, four concurrent
+     * uploads left one connection for every other query.
+     */
+    DATABASE_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(service === "intake" ? 12 : 5),
     KRUISPUNT_DATA_DIR: z.string().min(1).default(join(REPO_ROOT, ".data")),
     /** Defaults to $KRUISPUNT_DATA_DIR/keys; set it where keys are mounted apart (k8s Secret). */
     KRUISPUNT_KEYS_DIR: z.string().min(1).optional(),
@@ -73,6 +84,7 @@ export interface ServiceConfig {
   kafkaReplicationFactor: number;
   kafkaSessionTimeoutMs: number;
   databaseUrl: string;
+  databasePoolSize: number;
   dataDir: string;
   keysDir: string;
   logLevel: string;
@@ -125,6 +137,7 @@ export function loadConfig(
     kafkaReplicationFactor: parsed.KAFKA_REPLICATION_FACTOR,
     kafkaSessionTimeoutMs: parsed.KAFKA_SESSION_TIMEOUT_MS,
     databaseUrl: parsed.DATABASE_URL,
+    databasePoolSize: parsed.DATABASE_POOL_SIZE,
     dataDir: parsed.KRUISPUNT_DATA_DIR,
     keysDir: parsed.KRUISPUNT_KEYS_DIR ?? join(parsed.KRUISPUNT_DATA_DIR, "keys"),
     logLevel: parsed.LOG_LEVEL,

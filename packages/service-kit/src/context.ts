@@ -50,7 +50,7 @@ export async function createContext(
   const config = loadConfig(service, env);
   const logger = createLogger(service, config.logLevel);
   const metrics = createMetrics(service);
-  const pool = createPool(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, config.databasePoolSize);
   await pool.query("SELECT 1");
   const bus = await Bus.connect({
     brokers: config.kafkaBrokers,

@@ -251,6 +251,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           uploadId,
           contract,
           format,
+          // Per transaction and Kafka send (admit.ts): the fewer, the less fixed cost per record.
+          batchSize: 1000,
           // An empty request has no body stream: read it as an empty file (→ 400).
           body: decodeBody(
             typeof (request.body as Readable | undefined)?.pipe === "function"
