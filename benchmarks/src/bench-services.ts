@@ -110,6 +110,29 @@ export function peakRssMiB(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time process `pid` has used so far, user + system, in seconds (Linux
+ * /proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s), or NaN if unknown.
+ */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces: count fields after its closing ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of each service process, for differences over a measured interval. */
+export function serviceCpu(services: RunningServices): Record<ServiceName, number> {
+  return Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, cpuSeconds(services.processes.get(s)?.pid)]),
+  ) as Record<ServiceName, number>;
+}
+
 /** Runs autocannon and throws unless every response was 2xx. */
 export async function cannon(options: autocannon.Options): Promise<autocannon.Result> {
   const result = await autocannon({ pipelining: 1, ...options });

@@ -1,0 +1,207 @@
+/**
+ * bench:upload-to-linked — issue 4's second figure: BENCH_RECORDS (default 100,000)
+ * synthetic records (packages/synthetic, seed 1: valid INSZ numbers, names, dates,
+ * addresses, content variables) from the start of their upload until every one is
+ * linked in PostgreSQL (a `linker.records` row with a cluster), with the wall time,
+ * records per second, and each service process's peak RSS (Linux VmHWM) and CPU time.
+ *
+ * The records are two agencies' NDJSON files of BENCH_RECORDS / 2 each (agency b holds
+ * typo-laden copies of half of a's persons, so exact linkage on the INSZ pseudonym
+ * forms pairs), written to out/bench-upload-to-linked/ before the clock starts and
+ * streamed at once, one upload per agency, each a single request as an agency would
+ * send a large file. The services run as in the e2e harness (bench-services.ts:
+ * database kruispunt_bench_linked, ports + 52 000).
+ *
+ * Baseline, in the same run and database: the same records read from the same files
+ * and written into one plain table by a bare loader (JSON.parse per line, INSERT …
+ * SELECT FROM unnest of 5,000 rows a statement, no validation, sealing, Kafka,
+ * pseudonymisation or linkage) — what "in PostgreSQL" costs at the least on this machine.
+ */
+import { createReadStream, mkdirSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import { REPO_ROOT, SERVICE_NAMES, type ServiceName } from "@kruispunt/service-kit";
+import { createPool, type Pool } from "@kruispunt/store";
+import { SYNTHETIC_CONTRACT, writeSynthetic } from "@kruispunt/synthetic";
+import { peakRssMiB, serviceCpu, startBenchServices } from "./bench-services";
+import { envInt, fmt, printTable } from "./bench-util";
+
+const RECORDS = envInt("BENCH_RECORDS", 100_000);
+const PER_AGENCY = Math.floor(RECORDS / 2);
+const POLL_MS = 2_000;
+const dir = join(REPO_ROOT, "out", "bench-upload-to-linked");
+const files = { a: join(dir, `a-${PER_AGENCY}.ndjson`), b: join(dir, `b-${PER_AGENCY}.ndjson`) };
+
+/** The files, written unless they already hold PER_AGENCY records each (same seed, same bytes). */
+async function prepareFiles(): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  try {
+    if (statSync(files.a).size > 0 && statSync(files.b).size > 0) return;
+  } catch {
+    // not there yet
+  }
+  const started = Date.now();
+  const counts = await writeSynthetic({
+    count: PER_AGENCY,
+    seed: 1,
+    agencies: 2,
+    format: "ndjson",
+    paths: files,
+  });
+  console.log(
+    `wrote ${fmt(counts.a)} + ${fmt(counts.b)} records (${fmt(counts.pairs)} copies) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
+
+/** Streams `path` to intake as agency `agency`; resolves with the upload verdict counts. */
+async function upload(
+  intakeUrl: string,
+  token: string,
+  path: string,
+): Promise<{ submitted: number; accepted: number; refused: number }> {
+  const response = await fetch(`${intakeUrl}/v1/datasets/synthetic/uploads`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },
+    body: Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 16 })),
+    duplex: "half",
+  } as RequestInit);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`upload ${path} → ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/** The bare loader: every line of the files into one table, 5,000 rows a statement. */
+async function bareLoad(pool: Pool): Promise<number> {
+  await pool.query("DROP TABLE IF EXISTS public.bench_bare_records");
+  await pool.query(
+    `CREATE TABLE public.bench_bare_records (agency text, record_id text, insz text,
+       given_name text, surname text, date_of_birth text, postcode text, fields jsonb,
+       PRIMARY KEY (agency, record_id))`,
+  );
+  const started = process.hrtime.bigint();
+  for (const [agency, path] of Object.entries(files)) {
+    let rows: Record<string, string>[] = [];
+    const flush = async () => {
+      if (rows.length === 0) return;
+      const column = (name: string) => rows.map((r) => r[name] ?? null);
+      await pool.query(
+        `INSERT INTO public.bench_bare_records
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])`,
+        [
+          agency,
+          column("record_id"),
+          column("insz"),
+          column("given_name"),
+          column("surname"),
+          column("date_of_birth"),
+          column("postcode"),
+          rows.map((r) => JSON.stringify(r)),
+        ],
+      );
+      rows = [];
+    };
+    for await (const line of createInterface({ input: createReadStream(path) })) {
+      if (line === "") continue;
+      rows.push(JSON.parse(line));
+      if (rows.length === 5_000) await flush();
+    }
+    await flush();
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+await prepareFiles();
+// An upload of PER_AGENCY records is one long request: no whole-request deadline.
+process.env.HTTP_REQUEST_TIMEOUT_MS ??= String(3_600_000);
+const bench = await startBenchServices("bench_linked", 52_000);
+const pool = createPool(bench.databaseUrl, 2);
+try {
+  const tokens = { a: bench.token("a", "agency"), b: bench.token("b", "agency") };
+  for (const token of Object.values(tokens)) {
+    const put = await fetch(`${bench.urls.intake}/v1/datasets/synthetic`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(SYNTHETIC_CONTRACT),
+    });
+    if (!put.ok) throw new Error(`PUT contract → ${put.status}: ${await put.text()}`);
+  }
+  console.log(
+    `bench:upload-to-linked — ${fmt(RECORDS)} records (two agencies' NDJSON files of ${fmt(PER_AGENCY)}), node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  const cpuBefore = serviceCpu(bench.services);
+  const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
+  let uploadedAt = Number.NaN;
+  const uploads = Promise.all([
+    upload(bench.urls.intake, tokens.a, files.a),
+    upload(bench.urls.intake, tokens.b, files.b),
+  ]).then((verdicts) => {
+    uploadedAt = elapsed();
+    return verdicts;
+  });
+  let failed: unknown = null;
+  uploads.catch((error: unknown) => {
+    failed = error;
+  });
+  // Progress every POLL_MS: accepted by intake, pseudonymised (a linker row), linked (a cluster).
+  let last = { at: 0, intake: 0, linker: 0, linked: 0 };
+  let progressedAt = 0;
+  for (;;) {
+    await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), bench.crashed]);
+    if (failed) throw failed;
+    const { rows } = await pool.query<{ intake: number; linker: number; linked: number }>(
+      `SELECT (SELECT count(*) FROM intake.records)::int AS intake,
+              (SELECT count(*) FROM linker.records)::int AS linker,
+              (SELECT count(*) FROM linker.records WHERE cluster_id IS NOT NULL)::int AS linked`,
+    );
+    const now = {
+      at: elapsed(),
+      ...(rows[0] as { intake: number; linker: number; linked: number }),
+    };
+    console.log(
+      `  ${now.at.toFixed(0)} s: intake ${fmt(now.intake)}, linker ${fmt(now.linker)}, linked ${fmt(now.linked)}`,
+    );
+    if (now.linked >= RECORDS) break;
+    if (now.intake !== last.intake || now.linked !== last.linked) progressedAt = now.at;
+    if (now.at - progressedAt > 120) throw new Error("no progress for 2 minutes");
+    last = now;
+  }
+  const wall = elapsed();
+  const verdicts = await uploads;
+  const cpuAfter = serviceCpu(bench.services);
+  const accepted = verdicts.reduce((n, v) => n + v.accepted, 0);
+  if (accepted !== RECORDS) throw new Error(`accepted ${accepted} of ${RECORDS}`);
+  const { rows: clusters } = await pool.query<{ clusters: number; pairs: number }>(
+    `SELECT count(*)::int AS clusters, count(*) FILTER (WHERE n > 1)::int AS pairs
+       FROM (SELECT cluster_id, count(*) AS n FROM linker.records GROUP BY cluster_id) c`,
+  );
+  const bare = await bareLoad(pool);
+  printTable(
+    ["process", "peak RSS MiB", "CPU s", "CPU ms / 1,000 records"],
+    SERVICE_NAMES.map((s: ServiceName) => {
+      const cpu = cpuAfter[s] - cpuBefore[s];
+      return [
+        s,
+        fmt(peakRssMiB(bench.services.processes.get(s)?.pid)),
+        cpu.toFixed(1),
+        fmt((cpu * 1_000_000) / RECORDS),
+      ];
+    }),
+  );
+  console.log(
+    `uploads answered after ${uploadedAt.toFixed(1)} s (${fmt(RECORDS / uploadedAt)} records/s); ` +
+      `${fmt(clusters[0]?.clusters ?? 0)} clusters, ${fmt(clusters[0]?.pairs ?? 0)} with more than one record`,
+  );
+  console.log(
+    `RESULT upload-to-linked: ${fmt(RECORDS)} records uploaded → linked in ${wall.toFixed(1)} s (${fmt(RECORDS / wall)} records/s) vs bare PostgreSQL load of the same rows ${bare.toFixed(1)} s — ratio ${(wall / bare).toFixed(1)}× (goal 1M in 20 s); load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+} finally {
+  await pool.end();
+  await bench.services.stop();
+}
