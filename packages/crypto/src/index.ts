@@ -46,6 +46,7 @@ export {
   deriveProjectKey,
   linkagePseudonym,
   projectPseudonym,
+  projectPseudonymizer,
   SYMMETRIC_KEY_BYTES,
 } from "./pseudonym";
 export {

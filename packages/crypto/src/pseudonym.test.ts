@@ -1,7 +1,12 @@
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deriveProjectKey, linkagePseudonym, projectPseudonym } from "./pseudonym";
+import {
+  deriveProjectKey,
+  linkagePseudonym,
+  projectPseudonym,
+  projectPseudonymizer,
+} from "./pseudonym";
 import { cryptoReady } from "./sodium";
 
 beforeAll(cryptoReady);
@@ -75,6 +80,33 @@ describe("project pseudonyms", () => {
     expect(projectPseudonym(projectKey, LINKAGE_KAT)).toBe(
       "f41c29904248e87174686c29097c44a21fa9610a5da06239603a09d5f3f40887",
     );
+  });
+
+  it("in bulk (projectPseudonymizer): the known answer, and projectPseudonym's output for any key and pseudonym", () => {
+    const projectKey = deriveProjectKey(RELEASE_MASTER_KEY, "proj-demo");
+    const bulk = projectPseudonymizer(projectKey);
+    expect(bulk(LINKAGE_KAT)).toBe(
+      "f41c29904248e87174686c29097c44a21fa9610a5da06239603a09d5f3f40887",
+    );
+    // Its message buffer is reused: a call is not affected by the one before.
+    expect(bulk("00".repeat(32))).toBe(projectPseudonym(projectKey, "00".repeat(32)));
+    expect(bulk(LINKAGE_KAT)).toBe(projectPseudonym(projectKey, LINKAGE_KAT));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 5 }),
+        (key, pseudonyms) => {
+          const f = projectPseudonymizer(key);
+          for (const p of pseudonyms) {
+            const hex = Buffer.from(p).toString("hex");
+            expect(f(hex)).toBe(projectPseudonym(key, hex));
+          }
+        },
+      ),
+    );
+    expect(() => projectPseudonymizer(new Uint8Array(31))).toThrowError(code("KRP_ERR_BAD_KEY"));
+    for (const bad of [LINKAGE_KAT.toUpperCase(), LINKAGE_KAT.slice(2), "zz".repeat(32)])
+      expect(() => bulk(bad)).toThrowError(code("KRP_ERR_BAD_INPUT"));
   });
 
   it("are stable within a project and differ between projects", () => {
