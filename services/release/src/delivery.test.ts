@@ -9,7 +9,7 @@ import {
   generateMemberKeyPair,
   openFileKey,
 } from "@kruispunt/crypto";
-import { parquetReadObjects } from "hyparquet";
+import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CsvSink, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
 
@@ -39,7 +39,8 @@ describe("encrypted CSV and Parquet delivery", () => {
   }, async () => {
     const key = generateFileKey();
     const csv = new CsvSink(new EncryptedFile(dir, "extract.csv", key), columns);
-    const parquet = new ParquetSink(new EncryptedFile(dir, "extract.parquet", key), columns);
+    // Row groups of 1,000 rows: three full ones and one of a single row.
+    const parquet = new ParquetSink(new EncryptedFile(dir, "extract.parquet", key), columns, 1_000);
     for (const window of [rows.slice(0, 1_000), rows.slice(1_000, 2_000), rows.slice(2_000)]) {
       csv.write(window);
       parquet.write(window);
@@ -60,6 +61,10 @@ describe("encrypted CSV and Parquet delivery", () => {
       file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
     });
     expect(back).toHaveLength(3_001);
+    const metadata = parquetMetadata(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
+    expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([1_000, 1_000, 1_000, 1]);
     expect(back.map((r) => [r.project_pseudonym, r.year_of_birth, r.postcode_region])).toEqual(
       rows,
     );

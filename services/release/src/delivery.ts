@@ -90,14 +90,20 @@ export class CsvSink {
 
 /**
  * Writes rows as Parquet: every column an OPTIONAL UTF8 string (null = missing),
- * SNAPPY-compressed, one row group per {@link write} call.
+ * SNAPPY-compressed, in row groups of `rowGroupRows` rows (the last one shorter).
+ * Rows are gathered column by column until a row group is full, so the caller's row
+ * arrays are not kept: a million short-lived arrays cost the garbage collector far
+ * less than a hundred thousand long-lived ones.
  */
 export class ParquetSink {
   private readonly writer: ParquetWriter;
+  private buffered: Cell[][];
+  private rows = 0;
 
   constructor(
     private readonly file: EncryptedFile,
     private readonly columns: string[],
+    private readonly rowGroupRows = 100_000,
   ) {
     const bytes: ByteWriter & { flush?: () => void } = new ByteWriter();
     // Hand the buffered bytes to the encrypted file after each row group and at the end.
@@ -119,23 +125,35 @@ export class ParquetSink {
       ],
       createdBy: "kruispunt release (hyparquet-writer)",
     });
+    this.buffered = columns.map(() => []);
   }
 
   write(rows: Cell[][]): void {
-    if (rows.length === 0) return;
-    this.writer.write({
-      columnData: this.columns.map((name, c) => ({
-        name,
-        data: rows.map((r) => r[c] ?? null),
-        type: "STRING" as const,
-      })),
-      rowGroupSize: rows.length,
-    });
+    for (const row of rows) {
+      for (let c = 0; c < this.columns.length; c++) this.buffered[c]?.push(row[c] ?? null);
+      this.rows += 1;
+      if (this.rows >= this.rowGroupRows) this.flushRowGroup();
+    }
   }
 
   close(): DeliveredFile {
+    this.flushRowGroup();
     this.writer.finish();
     return this.file.close();
+  }
+
+  private flushRowGroup(): void {
+    if (this.rows === 0) return;
+    this.writer.write({
+      columnData: this.columns.map((name, c) => ({
+        name,
+        data: this.buffered[c] as Cell[],
+        type: "STRING" as const,
+      })),
+      rowGroupSize: this.rows,
+    });
+    this.buffered = this.columns.map(() => []);
+    this.rows = 0;
   }
 }
 

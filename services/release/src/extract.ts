@@ -24,7 +24,7 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { deriveProjectKey, projectPseudonym } from "@kruispunt/crypto";
+import { deriveProjectKey, projectPseudonymizer } from "@kruispunt/crypto";
 import {
   type Cell,
   KAnonymityPlanner,
@@ -273,6 +273,8 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       maxSuppressedShare: spec.maxSuppressedShare,
     });
     const projectKey = deriveProjectKey(options.releaseKey, options.projectId);
+    const projectPseudonym = projectPseudonymizer(projectKey);
+    projectKey.fill(0);
     let persons = 0;
     const client = await options.pool.connect();
     try {
@@ -283,7 +285,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         if (!inCohort(spec, variables, person)) continue;
         const values = personValues(person);
         const id = planner.add(qiIndex.map((i) => values[i] ?? null));
-        const pp = projectPseudonym(projectKey, person.clusterId);
+        const pp = projectPseudonym(person.clusterId);
         const spilled: SpilledPerson = [
           pp,
           id,
@@ -337,8 +339,8 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       const parquet = new ParquetSink(
         new EncryptedFile(options.dir, "extract.parquet", key),
         columns,
+        ROW_GROUP,
       );
-      let group: Cell[][] = [];
       const missing = variables.map(() => 0);
       const offset = columns.length - variables.length;
       const recordsPer = datasets.map(() => 0);
@@ -367,15 +369,10 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         }
         rows += out.length;
         csv.write(out);
-        for (const row of out) group.push(row);
-        if (group.length >= ROW_GROUP) {
-          parquet.write(group);
-          group = [];
-        }
+        parquet.write(out);
         // Let the members stream to PostgreSQL between buckets.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      parquet.write(group);
       const files = [csv.close(), parquet.close()];
       const codebook = buildCodebook({
         extractId: options.extractId,
