@@ -10,8 +10,9 @@
  *    published again); lower → refused KRP_ERR_STALE_VERSION; the same id at another
  *    line of this upload → KRP_ERR_DUPLICATE_RECORD_ID; withdrawn at this version →
  *    KRP_ERR_WITHDRAWN;
- * 3. publish the new versions (acks from all in-sync replicas, idempotent producer);
- * 4. write the batch's verdict lines and the upload's counts, and commit.
+ * 3. publish the new versions (acks from all in-sync replicas, idempotent producer)
+ *    and, meanwhile, write the batch's verdict lines and the upload's counts;
+ * 4. commit once Kafka acknowledged.
  *
  * If Kafka does not acknowledge, the transaction rolls back and nothing of the batch
  * counts as accepted. If the commit fails after Kafka acknowledged, a re-send
@@ -52,11 +53,13 @@ export function createAdmitter(options: AdmitOptions): Admit {
       const fresh = candidates.filter(
         (_, i) => verdicts[i]?.verdict === "accepted" && !verdicts[i]?.unchanged,
       );
-      if (fresh.length > 0) {
-        await options.beforePublish?.();
-        await options.publish(fresh.map(({ key, value }) => ({ key, value })));
-      }
-      await writeVerdicts(client, uploadId, [...refused, ...verdicts]);
+      if (fresh.length > 0) await options.beforePublish?.();
+      // The verdict rows are written while Kafka acknowledges (they commit only if it
+      // does): one round trip less per batch.
+      await Promise.all([
+        fresh.length > 0 && options.publish(fresh.map(({ key, value }) => ({ key, value }))),
+        writeVerdicts(client, uploadId, [...refused, ...verdicts]),
+      ]);
       return verdicts;
     });
 }
@@ -145,11 +148,17 @@ async function writeVerdicts(
 ): Promise<void> {
   if (verdicts.length === 0) return;
   const refused = (v: RecordVerdict) => (v.verdict === "refused" ? v : null);
+  const accepted = verdicts.filter((v) => v.verdict === "accepted").length;
+  // Verdict rows and the upload's counts in one statement (one round trip).
   await client.query(
-    `INSERT INTO intake.verdicts (upload_id, line, source_record_id, outcome, field, code, message)
-     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-     ON CONFLICT (upload_id, line) DO UPDATE SET source_record_id = EXCLUDED.source_record_id,
-       outcome = EXCLUDED.outcome, field = EXCLUDED.field, code = EXCLUDED.code, message = EXCLUDED.message`,
+    `WITH written AS (
+       INSERT INTO intake.verdicts (upload_id, line, source_record_id, outcome, field, code, message)
+       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+       ON CONFLICT (upload_id, line) DO UPDATE SET source_record_id = EXCLUDED.source_record_id,
+         outcome = EXCLUDED.outcome, field = EXCLUDED.field, code = EXCLUDED.code, message = EXCLUDED.message)
+     UPDATE intake.uploads SET submitted = submitted + $8, accepted = accepted + $9,
+       refused = refused + $10, through_line = greatest(through_line, $11), updated_at = now()
+     WHERE upload_id = $1`,
     [
       uploadId,
       verdicts.map((v) => v.line),
@@ -160,15 +169,6 @@ async function writeVerdicts(
       verdicts.map((v) => refused(v)?.field ?? null),
       verdicts.map((v) => refused(v)?.code ?? null),
       verdicts.map((v) => refused(v)?.message ?? null),
-    ],
-  );
-  const accepted = verdicts.filter((v) => v.verdict === "accepted").length;
-  await client.query(
-    `UPDATE intake.uploads SET submitted = submitted + $2, accepted = accepted + $3,
-       refused = refused + $4, through_line = greatest(through_line, $5), updated_at = now()
-     WHERE upload_id = $1`,
-    [
-      uploadId,
       verdicts.length,
       accepted,
       verdicts.length - accepted,
