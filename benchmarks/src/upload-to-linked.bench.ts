@@ -113,8 +113,6 @@ async function bareLoad(pool: Pool): Promise<number> {
 }
 
 await prepareFiles();
-// An upload of PER_AGENCY records is one long request: no whole-request deadline.
-process.env.HTTP_REQUEST_TIMEOUT_MS ??= String(3_600_000);
 const bench = await startBenchServices("bench_linked", 52_000);
 const pool = createPool(bench.databaseUrl, 2);
 try {

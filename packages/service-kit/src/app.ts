@@ -7,6 +7,7 @@ import fastifyJwt from "@fastify/jwt";
 import { type Claims, claimsSchema, type Role } from "@kruispunt/auth";
 import { type Logger, type ServiceMetrics, stackWithoutMessage } from "@kruispunt/observability";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { registerBodyDeadline } from "./body-deadline";
 import { ERRORS, KrpError } from "./errors";
 import { registerOpenApi } from "./openapi";
 
@@ -34,9 +35,10 @@ export interface ServiceAppOptions {
   /** Largest JSON body in bytes (default 1 MiB); uploads stream and are not bound by it. */
   bodyLimit?: number;
   /**
-   * Milliseconds a whole request (headers and body) may take before the server
-   * answers 408 and closes the socket, so a client trickling bytes cannot hold a
-   * connection (default 120 000; config HTTP_REQUEST_TIMEOUT_MS).
+   * Milliseconds the headers, and then the body, of a request may take before the
+   * server answers 408 and closes the socket, so a client trickling bytes cannot hold
+   * a connection; a route with `config.streamingBody` need only keep its body coming
+   * (body-deadline.ts). Default 120 000; config HTTP_REQUEST_TIMEOUT_MS.
    */
   requestTimeoutMs?: number;
   /** Milliseconds a socket may stay idle (default 30 000; config HTTP_IDLE_TIMEOUT_MS). */
@@ -62,11 +64,18 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    requestTimeout,
+    // Node's whole-request deadline is off: it would cut long uploads. Headers keep
+    // Node's deadline; bodies get body-deadline.ts's.
+    requestTimeout: 0,
     connectionTimeout: options.idleTimeoutMs ?? 30_000,
-    // Node checks request timeouts every connectionsCheckingInterval (default 30 s).
-    http: { connectionsCheckingInterval: Math.max(250, Math.min(30_000, requestTimeout / 4)) },
+    http: {
+      requestTimeout: 0,
+      headersTimeout: requestTimeout,
+      // Node checks header timeouts every connectionsCheckingInterval (default 30 s).
+      connectionsCheckingInterval: Math.max(250, Math.min(30_000, requestTimeout / 4)),
+    },
   }) as unknown as FastifyInstance;
+  registerBodyDeadline(app, requestTimeout);
 
   app.register(fastifyJwt, { secret: options.jwtSecret });
   registerOpenApi(app, options.name);

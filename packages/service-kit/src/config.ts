@@ -62,7 +62,10 @@ export function configSchema(service: ServiceName) {
     /** Defaults to $KRUISPUNT_DATA_DIR/keys; set it where keys are mounted apart (k8s Secret). */
     KRUISPUNT_KEYS_DIR: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
-    /** A whole request (headers and body) must arrive within this; else 408 and the socket closes. */
+    /**
+     * Headers, then the body, must arrive within this, else 408 and the socket closes;
+     * an upload need only bring 64 KiB per such window (body-deadline.ts).
+     */
     HTTP_REQUEST_TIMEOUT_MS: milliseconds(120_000),
     /** An idle socket closes after this. */
     HTTP_IDLE_TIMEOUT_MS: milliseconds(30_000),

@@ -213,6 +213,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     "/v1/datasets/:dataset/uploads",
     {
       preHandler: app.authorize("agency"),
+      // A large file may stream for many minutes: cut only when it stops coming.
+      config: { streamingBody: true },
       schema: {
         description:
           "Streams a CSV (RFC 4180) or NDJSON file, optionally gzip, through the dataset contract. Each record is accepted (durably in Kafka, acks=all) or refused with line, field and reason code; the full verdict file is at GET /v1/uploads/{uploadId}/verdicts. Send Upload-Id to resume after a broken connection.",
@@ -234,15 +236,16 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       const requestedId = request.headers["upload-id"];
       if (requestedId !== undefined && (typeof requestedId !== "string" || !UUID.test(requestedId)))
         throw new KrpError("KRP_ERR_BAD_REQUEST", "Upload-Id: a lowercase UUID");
-      const contract = await loadContract(agency, dataset);
+      // Independent reads at once: each round trip to PostgreSQL counts under load.
+      const [contract, recordDateVariable] = await Promise.all([
+        loadContract(agency, dataset),
+        recordDateVariableOf(ctx.pool, agency, dataset),
+      ]);
       await checkBacklog();
       const uploadId = requestedId ?? randomUUID();
       await beginUpload(ctx.pool, { uploadId, agency, dataset, format });
       // Counts for the quality report (quality/profile.ts); never a value.
-      const profiler = createProfiler(
-        contract,
-        await recordDateVariableOf(ctx.pool, agency, dataset),
-      );
+      const profiler = createProfiler(contract, recordDateVariable);
       try {
         const verdict = await processUpload({
           observer: profiler,
@@ -277,26 +280,31 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
             beforePublish: checkBacklog,
           }),
         });
-        await finishUpload(ctx.pool, uploadId, "complete");
-        await saveProfile(ctx.pool, uploadId, agency, dataset, profiler.finish());
         ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, verdict.accepted);
         ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, verdict.refused);
         ctx.metrics.recordsIn.inc({ stage: "intake" }, verdict.submitted);
         ctx.metrics.recordsOut.inc({ stage: "intake" }, verdict.accepted);
         for (const refusal of verdict.refusals)
           ctx.metrics.recordsRefused.inc({ stage: "intake", reason: refusal.code });
-        await ctx.audit.record({
-          actor: agency,
-          role: "agency",
-          action: "intake.upload",
-          object: `${agency}/${dataset}`,
-          reference: uploadId,
-          counts: {
-            submitted: verdict.submitted,
-            accepted: verdict.accepted,
-            refused: verdict.refused,
-          },
-        });
+        // Three independent writes at once; all settle before a failure is reported,
+        // so the catch below never races the "complete" status.
+        const written = await Promise.allSettled([
+          finishUpload(ctx.pool, uploadId, "complete"),
+          saveProfile(ctx.pool, uploadId, agency, dataset, profiler.finish()),
+          ctx.audit.record({
+            actor: agency,
+            role: "agency",
+            action: "intake.upload",
+            object: `${agency}/${dataset}`,
+            reference: uploadId,
+            counts: {
+              submitted: verdict.submitted,
+              accepted: verdict.accepted,
+              refused: verdict.refused,
+            },
+          }),
+        ]);
+        for (const w of written) if (w.status === "rejected") throw w.reason;
         return verdict;
       } catch (error) {
         if (error instanceof UploadFormatError) {
