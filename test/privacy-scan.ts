@@ -1,6 +1,7 @@
 /**
  * Invariant 1 of DESIGN.md as a check: finds raw identifier values at rest in
- * files (Kafka segments, logs, outputs) and in every text column of a database.
+ * files (Kafka segments, logs, outputs) and in every text column of a database, and
+ * raw quasi-identifiers (names, dates of birth) with `findWords` / `findDates`.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -96,4 +97,38 @@ export function findWords(text: string, words: Set<string>, where: string): Hit[
   for (const match of text.toLowerCase().matchAll(/[a-z]{5,}/g))
     if (words.has(match[0])) hits.push({ where, value: match[0] });
   return hits;
+}
+
+/**
+ * Raw dates of birth (YYYYMMDD, from the FEBRL files) that occur as whole 8-digit
+ * tokens in `text`: a date of birth is a sealed quasi-identifier and never at rest raw.
+ */
+export function findDates(text: string, dates: Set<string>, where: string): Hit[] {
+  const hits: Hit[] = [];
+  for (const match of text.matchAll(/(?<![0-9])(\d{8})(?![0-9])/g)) {
+    const value = match[1] ?? "";
+    if (dates.has(value)) hits.push({ where, value });
+  }
+  return hits;
+}
+
+/**
+ * The quasi-identifiers of FEBRL rows that a leak scan looks for: given names and
+ * surnames of at least five letters (lower-cased) and dates of birth (YYYYMMDD).
+ */
+export function quasiIdentifierValues(rows: Record<string, string>[]): {
+  names: Set<string>;
+  dates: Set<string>;
+} {
+  const names = new Set<string>();
+  const dates = new Set<string>();
+  for (const row of rows) {
+    for (const c of ["given_name", "surname"]) {
+      const v = (row[c] ?? "").trim().toLowerCase();
+      if (/^[a-z]{5,}$/.test(v)) names.add(v);
+    }
+    const dob = (row.date_of_birth ?? "").trim();
+    if (/^\d{8}$/.test(dob)) dates.add(dob);
+  }
+  return { names, dates };
 }

@@ -223,6 +223,12 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
             scheme: record.scheme,
             sealedIdentifier: "",
             batchSealed: blind ? null : sealer.seal(record.canonical, key),
+            sealedQuasiIdentifiers: sealQuasiIdentifiers(
+              sealer,
+              record.quasiIdentifiers,
+              key,
+              blind,
+            ),
             variables: record.variables,
             uploadId: input.uploadId,
             withdrawn: false,
@@ -235,6 +241,22 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
   await flush();
   await settle();
   return verdict;
+}
+
+/**
+ * The record's quasi-identifiers as one JSON object, batch-sealed to the pseudonymiser
+ * under associated data `${key}#qi` (so the sealed value cannot be swapped with the
+ * identifier's or another record's). None in blind mode (its pseudonymiser holds no key
+ * to encode them with) or when the record has none.
+ */
+export function sealQuasiIdentifiers(
+  sealer: BatchSealer,
+  quasiIdentifiers: Record<string, string>,
+  key: string,
+  blind: boolean,
+): SourceRecord["sealedQuasiIdentifiers"] {
+  if (blind || Object.keys(quasiIdentifiers).length === 0) return null;
+  return sealer.seal(JSON.stringify(quasiIdentifiers), `${key}#qi`);
 }
 
 /** The refusal of a record whose source record id (in `field`) already occurred at `firstLine` of the file. */

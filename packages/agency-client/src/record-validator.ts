@@ -35,6 +35,11 @@ export interface ValidRecord {
   scheme: string;
   /** Declared content variables only; a missing value is "". */
   variables: Record<string, string>;
+  /**
+   * The contract's quasi-identifiers that have a value (trimmed; missing ones left out).
+   * Like `canonical`, they must be sealed to the pseudonymiser, never sent raw.
+   */
+  quasiIdentifiers: Record<string, string>;
 }
 
 /** A record's raw fields: CSV cells or NDJSON members (not yet trimmed). */
@@ -64,6 +69,8 @@ export function refusalMessage(code: string): string {
 }
 
 const REPLACEMENT = "\uFFFD";
+/** Longest quasi-identifier value taken (as for string variables). */
+const MAX_QUASI_IDENTIFIER = 1000;
 
 /**
  * Compiles `contract` into a validator. Rules, in order (the first failing one is
@@ -134,6 +141,13 @@ export function createRecordValidator(
       if (code) return refusal(line, sourceRecordId, variable.name, code);
       values[variable.name] = value;
     }
+    const quasiIdentifiers: Record<string, string> = {};
+    for (const name of contract.quasiIdentifiers) {
+      const value = presentValue(fields[name]);
+      if (value.length > MAX_QUASI_IDENTIFIER)
+        return refusal(line, sourceRecordId, name, "KRP_ERR_VALUE_TOO_LONG");
+      if (value !== "") quasiIdentifiers[name] = value;
+    }
     return {
       ok: true,
       record: {
@@ -142,6 +156,7 @@ export function createRecordValidator(
         canonical: validation.canonical,
         scheme: scheme.name,
         variables: values,
+        quasiIdentifiers,
       },
     };
   };

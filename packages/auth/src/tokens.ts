@@ -9,8 +9,18 @@ import { dirname } from "node:path";
 import { createSigner } from "fast-jwt";
 import { z } from "zod";
 
-/** The personas Kruispunt serves, plus "service" for service-to-service calls. */
-export const ROLES = ["agency", "researcher", "committee", "auditor", "service"] as const;
+/**
+ * The personas Kruispunt serves, plus "service" for service-to-service calls.
+ * "reviewer": a clerical reviewer who resolves the linker's review queue (issue 5).
+ */
+export const ROLES = [
+  "agency",
+  "researcher",
+  "committee",
+  "auditor",
+  "reviewer",
+  "service",
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /**

@@ -21,6 +21,8 @@ export interface SourceRecord {
   batchSealed?: { sealedKey: string; nonce: string; ciphertext: string } | null;
   /** Blind mode: ElGamal ciphertext c1 ‖ c2 (base64url), set instead of the sealed fields. */
   blindCiphertext?: string;
+  /** The contract's quasi-identifiers as JSON, batch-sealed (AD "agency/dataset/id#qi"). */
+  sealedQuasiIdentifiers?: { sealedKey: string; nonce: string; ciphertext: string } | null;
 }
 
 export interface PseudonymisedRecord {
@@ -37,6 +39,16 @@ export interface PseudonymisedRecord {
   keyId: string;
   /** Blind mode: the reshuffled ciphertext (base64url); linkagePseudonym is then empty. */
   reshuffledCiphertext?: string;
+  /** PPRL encoding of the quasi-identifiers (packages/pprl WireEncoding), if any. */
+  pprl?: PprlEncodingMessage | null;
+}
+
+/** packages/pprl WireEncoding as it travels on records.pseudonymised. */
+export interface PprlEncodingMessage {
+  schemaId: string;
+  keyVersion: number;
+  filters: Uint8Array;
+  blockingKeys: string[];
 }
 
 export type LinkageEventKind = "LINKED" | "UNLINKED" | "UPDATED";

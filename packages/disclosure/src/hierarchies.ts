@@ -6,15 +6,22 @@
 import type { Cell, Hierarchy } from "./types";
 
 const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
+const YYYY = /^\d{4}$/;
 const POSTCODE = /^\d{4}$/;
 
 /** Top level of every hierarchy: everything, null included, becomes "*". */
 const everything = { label: "*", generalise: (): Cell => "*" };
 
-/** Year of a valid proleptic-Gregorian "YYYYMMDD" date (surrounding whitespace ignored), else null. */
+/**
+ * Year of a valid proleptic-Gregorian "YYYYMMDD" date, or of a bare year "YYYY" (an
+ * agency that keeps the date of birth as a sealed quasi-identifier sends the year
+ * only), surrounding whitespace ignored; else null.
+ */
 function birthYear(v: Cell): number | null {
   if (v === null) return null;
-  const m = YYYYMMDD.exec(v.trim());
+  const s = v.trim();
+  if (YYYY.test(s)) return Number(s) >= 1 ? Number(s) : null;
+  const m = YYYYMMDD.exec(s);
   if (m === null) return null;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (year < 1 || month < 1 || month > 12 || day < 1) return null;
@@ -47,7 +54,7 @@ function postcode(v: Cell): string | null {
 }
 
 /**
- * yearOfBirth: input "YYYYMMDD" (an invalid or empty date → null). Levels:
+ * yearOfBirth: input "YYYYMMDD" or "YYYY" (an invalid or empty date → null). Levels:
  * "year" ("1953"), "5-year band" ("1950-1954"), "10-year band" ("1950-1959"),
  * "*". The full date is never released: level 0 is already the year.
  *

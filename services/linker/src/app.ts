@@ -21,20 +21,30 @@ import { linkRecords } from "./exact-linkage";
 import { analyzeRecordsIfStale } from "./fresh-statistics";
 import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
+import { reviewRoutes } from "./review-routes";
 
 const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
 
 /**
  * Builds the app and starts the consumer. HTTP (role auditor):
- * - `GET /v1/stats` → `{records, withdrawn, clusters, linkedPairs}` (current state).
- * - `GET /v1/links?left=AGENCY/DATASET&right=AGENCY/DATASET` → `{pairs: [{left, right, clusterId}]}`:
- *   source record ids of the records currently linked across the two datasets (the
- *   agencies' own record ids, never identifiers). 400 if a dataset reference is malformed.
+ * - `GET /v1/stats` → `{records, withdrawn, clusters, linkedPairs, reviewPending}` (current
+ *   state; reviewPending: pairs waiting in the clerical review queue).
+ * - `GET /v1/links?left=AGENCY/DATASET&right=AGENCY/DATASET` → `{pairs: [{left, right, clusterId,
+ *   method}]}`: source record ids of the records currently linked across the two datasets
+ *   (the agencies' own record ids, never identifiers) and the method of the pair's link
+ *   decision ("exact", "pprl", "review"; "exact" too for two records that share a cluster
+ *   through a third). 400 if a dataset reference is malformed.
  * - `GET /v1/quality/datasets` (service): per-dataset counts for the quality reports (quality-stats.ts).
  * - `GET /v1/keys` (agency, auditor, service) → `{elgamalPublicKey}`: the hex ristretto255
  *   public key agencies encrypt blind-mode identifiers to (null without blind keys).
  * - `POST /v1/directory/lookup` (auditor, service): the reference directory, see
  *   directory-routes.ts.
+ * - `GET /v1/review`, `POST /v1/review/:id/resolution` (reviewer): the clerical review
+ *   queue of probabilistic linkage, see review-routes.ts.
+ * Each link decision is audited as `link.decision` with its method ("exact", "pprl",
+ * "review", "withdrawal", "update") and score, and counted in
+ * kruispunt_link_decisions_total{method, outcome}; each pair queued for review as
+ * `link.review`; a refused PPRL encoding as `link.refused` (the record still links exactly).
  */
 export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await blindReady();
@@ -54,7 +64,10 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
          ON a.cluster_id = b.cluster_id AND (a.agency, a.dataset) < (b.agency, b.dataset)
        WHERE NOT a.withdrawn AND NOT b.withdrawn`,
     );
-    return { ...rows[0], linkedPairs: pairs.rows[0].n };
+    const review = await ctx.pool.query(
+      "SELECT count(*)::int AS n FROM linker.review WHERE status = 'pending'",
+    );
+    return { ...rows[0], linkedPairs: pairs.rows[0].n, reviewPending: review.rows[0].n };
   });
 
   app.get("/v1/links", { preHandler: app.authorize("auditor") }, async (request) => {
@@ -68,8 +81,15 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       );
     await analyzeRecordsIfStale(ctx.pool);
     const { rows } = await ctx.pool.query(
-      `SELECT a.source_record_id AS left, b.source_record_id AS right, a.cluster_id AS "clusterId"
+      `SELECT a.source_record_id AS left, b.source_record_id AS right, a.cluster_id AS "clusterId",
+              coalesce(d.method, 'exact') AS method
        FROM linker.records a JOIN linker.records b ON a.cluster_id = b.cluster_id
+       LEFT JOIN LATERAL (
+         SELECT method FROM linker.decisions
+         WHERE outcome = 'link'
+           AND left_ref = least(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
+           AND right_ref = greatest(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
+       ) d ON true -- refs compared bytewise (COLLATE "C") as the linker sorts them in JS
        WHERE a.agency = $1 AND a.dataset = $2 AND b.agency = $3 AND b.dataset = $4
          AND NOT a.withdrawn AND NOT b.withdrawn
        ORDER BY a.source_record_id, b.source_record_id`,
@@ -84,6 +104,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
 
   registerQualityStats(app, ctx.pool);
   directoryRoutes(app, ctx.pool, ctx.audit);
+  reviewRoutes(app, ctx);
 
   const rekey = httpRekeyer(ctx.config.serviceUrls.pseudonymiser, ctx.jwtSecret);
   await ctx.bus.consume({
@@ -134,6 +155,34 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           details: { outcome: d.outcome, method: d.method, score: d.score, cluster: d.clusterId },
         })),
       );
+      await ctx.audit.record(
+        ...outcome.review.map((r) => ({
+          eventId: derivedEventId("link.review", r.left, r.right),
+          actor: "linker",
+          role: "service",
+          action: "link.review",
+          object: `${r.left} ${r.right}`,
+          reference: String(r.reviewId),
+          details: { method: "pprl", score: r.score, reason: r.reason },
+        })),
+      );
+      if (outcome.pprlRefused.length > 0) {
+        ctx.logger.warn(
+          { records: outcome.pprlRefused.length },
+          "PPRL encodings of another schema or key version were refused (records linked exactly only)",
+        );
+        await ctx.audit.record(
+          ...outcome.pprlRefused.map((r) => ({
+            eventId: derivedEventId("link.refused", r.ref, "pprl"),
+            actor: "linker",
+            role: "service",
+            action: "link.refused",
+            object: r.ref,
+            counts: { records: 1 },
+            details: { reason: r.code, method: "pprl" },
+          })),
+        );
+      }
       ctx.metrics.records.inc({ stage: "link", outcome: "linked" }, outcome.events.length);
       ctx.metrics.recordsOut.inc({ stage: "linker" }, outcome.events.length);
       for (const d of outcome.decisions)

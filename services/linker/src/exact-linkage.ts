@@ -12,13 +12,27 @@
  * - A withdrawal removes the record from its cluster and records "unlink" decisions
  *   (method "withdrawal"); so does a new version whose pseudonym moves the record to
  *   another cluster (method "update").
- * - The result depends only on the set of records, not on their arrival order: a live
+ * - A record with no exact partner is linked probabilistically on its PPRL encoding
+ *   when it scores high enough (method "pprl", its match weight as score), or its best
+ *   candidates go to clerical review: probabilistic-linkage.ts states the rules. An
+ *   exact arrival moves a probabilistically linked record of its own dataset out of the
+ *   cluster (exact beats probabilistic; method "pprl", outcome "unlink").
+ * - For exact links only, the result depends only on the set of records, not on their arrival order: a live
  *   record's cluster is named by its highest version's pseudonym (within one key version;
  *   after a rotation clusters keep their old names). test/linkage-order.test.ts checks it.
  */
 import type { LinkageEvent, PseudonymisedRecord } from "@kruispunt/contracts";
 import type { PoolClient } from "@kruispunt/store";
 import { alignKeys, lockKeyState, type Rekeyer } from "./key-state";
+import {
+  conflictingGroup,
+  ejectProbabilistic,
+  matchProbabilistically,
+  type ReviewItem,
+  readEncoding,
+  recordRef,
+  storeEncoding,
+} from "./probabilistic-linkage";
 
 export interface LinkDecision {
   left: string;
@@ -38,10 +52,14 @@ export interface LinkOutcome {
   keyMismatch: string[];
   /** Stored pseudonyms moved to a new key version in this batch. */
   rekeyed: number;
+  /** Pairs queued for clerical review in this batch. */
+  review: ReviewItem[];
+  /** Records whose PPRL encoding was refused (linked exactly only), with the reason code. */
+  pprlRefused: { ref: string; code: string }[];
 }
 
-const ref = (r: { agency: string; dataset: string; sourceRecordId: string }) =>
-  `${r.agency}/${r.dataset}/${r.sourceRecordId}`;
+const ref = recordRef;
+type RecordKey = Pick<PseudonymisedRecord, "agency" | "dataset" | "sourceRecordId">;
 
 /**
  * Applies `records` in order inside the caller's transaction. Pseudonyms are
@@ -53,7 +71,15 @@ export async function linkRecords(
   records: PseudonymisedRecord[],
   rekey: Rekeyer,
 ): Promise<LinkOutcome> {
-  const outcome: LinkOutcome = { events: [], decisions: [], stale: 0, keyMismatch: [], rekeyed: 0 };
+  const outcome: LinkOutcome = {
+    events: [],
+    decisions: [],
+    stale: 0,
+    keyMismatch: [],
+    rekeyed: 0,
+    review: [],
+    pprlRefused: [],
+  };
   let state = await lockKeyState(client);
   for (let record of records) {
     if (!record.withdrawn) {
@@ -71,8 +97,9 @@ export async function linkRecords(
       cluster_id: string | null;
       withdrawn: boolean;
       linkage_pseudonym: string;
+      linked_by: string;
     }>(
-      "SELECT version, cluster_id, withdrawn, linkage_pseudonym FROM linker.records WHERE agency = $1 AND dataset = $2 AND source_record_id = $3 FOR UPDATE",
+      "SELECT version, cluster_id, withdrawn, linkage_pseudonym, linked_by FROM linker.records WHERE agency = $1 AND dataset = $2 AND source_record_id = $3 FOR UPDATE",
       [record.agency, record.dataset, record.sourceRecordId],
     );
     const before = existing.rows[0];
@@ -100,7 +127,28 @@ export async function linkRecords(
       before.linkage_pseudonym === record.linkagePseudonym
         ? before.cluster_id
         : null;
-    const clusterId = other.rows[0]?.cluster_id ?? keepOwn ?? record.linkagePseudonym;
+    let clusterId = other.rows[0]?.cluster_id ?? keepOwn ?? record.linkagePseudonym;
+    let linkedBy = keepOwn && clusterId === keepOwn ? (before?.linked_by ?? "exact") : "exact";
+    let how: Pick<LinkDecision, "method" | "score"> = { method: "exact", score: 1 };
+    const read = readEncoding(record, state?.keyVersion ?? record.keyVersion);
+    if (read && "refused" in read)
+      outcome.pprlRefused.push({ ref: ref(record), code: read.refused });
+    const encoding = read && "encoding" in read ? read.encoding : null;
+    // Probabilistic linkage only for a record alone in its cluster: exact beats it.
+    if (
+      encoding &&
+      !other.rows[0] &&
+      !(await clusterHasOthers(client, clusterId, record)) &&
+      clusterId === record.linkagePseudonym
+    ) {
+      const match = await matchProbabilistically(client, record, encoding);
+      outcome.review.push(...match.review);
+      if (match.link) {
+        clusterId = match.link.clusterId;
+        linkedBy = "pprl";
+        how = { method: "pprl", score: match.link.score };
+      }
+    }
     // A new version under another pseudonym (a corrected identifier) leaves its old
     // cluster: its links there end, and are audited as ending.
     if (before && !before.withdrawn && before.cluster_id && before.cluster_id !== clusterId) {
@@ -113,12 +161,12 @@ export async function linkRecords(
       );
     }
     await client.query(
-      `INSERT INTO linker.records (agency, dataset, source_record_id, version, linkage_pseudonym, key_version, keyring_fingerprint, cluster_id, variables, withdrawn, key_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, $10)
+      `INSERT INTO linker.records (agency, dataset, source_record_id, version, linkage_pseudonym, key_version, keyring_fingerprint, cluster_id, variables, withdrawn, key_id, linked_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, $10, $11)
        ON CONFLICT (agency, dataset, source_record_id) DO UPDATE SET
          version = EXCLUDED.version, linkage_pseudonym = EXCLUDED.linkage_pseudonym, key_version = EXCLUDED.key_version, key_id = EXCLUDED.key_id,
          keyring_fingerprint = EXCLUDED.keyring_fingerprint, cluster_id = EXCLUDED.cluster_id,
-         variables = EXCLUDED.variables, withdrawn = false, updated_at = now()`,
+         variables = EXCLUDED.variables, withdrawn = false, linked_by = EXCLUDED.linked_by, updated_at = now()`,
       [
         record.agency,
         record.dataset,
@@ -130,15 +178,12 @@ export async function linkRecords(
         clusterId,
         record.variables,
         record.keyId,
+        linkedBy,
       ],
     );
-    await decideWithPartners(
-      client,
-      record,
-      clusterId,
-      { method: "exact", score: 1, outcome: "link" },
-      outcome,
-    );
+    await storeEncoding(client, record, encoding);
+    if (other.rows[0]) clusterId = await exactPrecedence(client, record, clusterId, outcome);
+    await decideWithPartners(client, record, clusterId, { ...how, outcome: "link" }, outcome);
     outcome.events.push({
       kind: before && !before.withdrawn ? "UPDATED" : "LINKED",
       agency: record.agency,
@@ -148,11 +193,62 @@ export async function linkRecords(
       clusterId,
       linkagePseudonym: record.linkagePseudonym,
       variables: record.variables,
-      method: "exact",
-      score: 1,
+      ...how,
     });
   }
   return outcome;
+}
+
+/** Whether live records other than `record` are in `clusterId`. */
+async function clusterHasOthers(
+  client: PoolClient,
+  clusterId: string,
+  record: RecordKey,
+): Promise<boolean> {
+  const { rows } = await client.query(
+    `SELECT 1 FROM linker.records WHERE cluster_id = $1 AND NOT withdrawn
+       AND NOT (agency = $2 AND dataset = $3 AND source_record_id = $4) LIMIT 1`,
+    [clusterId, record.agency, record.dataset, record.sourceRecordId],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Exact beats probabilistic: `record` joined `clusterId` on its pseudonym; when that
+ * puts two records of its dataset in the cluster, the pseudonym group that came in by a
+ * probabilistic or reviewed link (probabilistic-linkage.ts `conflictingGroup`) moves to
+ * a cluster named by its pseudonym, and its links with those who stay end (method
+ * "pprl", outcome "unlink"). Returns `record`'s cluster afterwards.
+ */
+async function exactPrecedence(
+  client: PoolClient,
+  record: PseudonymisedRecord,
+  clusterId: string,
+  outcome: LinkOutcome,
+): Promise<string> {
+  let own = clusterId;
+  for (;;) {
+    const leaving = await conflictingGroup(client, record, own);
+    if (leaving === null) return own;
+    const moved = await ejectProbabilistic(client, own, leaving);
+    for (const m of moved) {
+      const self =
+        m.agency === record.agency &&
+        m.dataset === record.dataset &&
+        m.sourceRecordId === record.sourceRecordId;
+      if (!self) {
+        await decideWithPartners(
+          client,
+          m,
+          own,
+          { method: "pprl", score: 0, outcome: "unlink" },
+          outcome,
+        );
+        outcome.events.push({ kind: "UPDATED", ...m, method: "pprl", score: 0 });
+      }
+    }
+    if (leaving === record.linkagePseudonym) own = leaving;
+  }
 }
 
 async function withdraw(
@@ -201,12 +297,12 @@ async function withdraw(
  * Records one decision between `record` and every current member of `clusterId`
  * from another dataset (pairs named in sorted order, so each is stored once).
  */
-async function decideWithPartners(
+export async function decideWithPartners(
   client: PoolClient,
-  record: PseudonymisedRecord,
+  record: RecordKey,
   clusterId: string,
   how: Pick<LinkDecision, "method" | "score" | "outcome">,
-  outcome: LinkOutcome,
+  outcome: Pick<LinkOutcome, "decisions">,
 ): Promise<void> {
   const partners = await client.query<{
     agency: string;

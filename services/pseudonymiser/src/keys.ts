@@ -1,6 +1,7 @@
 /** The pseudonymiser's keys, read once at start-up from its keyring (mode 0600). */
 import { currentKey, keyringFingerprint, linkageKeyId, readKeyring } from "@kruispunt/crypto";
 import { keyFiles } from "@kruispunt/service-kit";
+import { encoderFor } from "./encode-quasi-identifiers";
 import type { PseudonymiserKeys } from "./pseudonymise";
 
 /**
@@ -19,5 +20,6 @@ export function loadKeys(keysDir: string): PseudonymiserKeys {
     keyringFingerprint: keyringFingerprint(ring),
     sealPublicKey: seal.publicKey,
     sealSecretKey: seal.secretKey,
+    encoder: encoderFor(linkage),
   };
 }

@@ -5,7 +5,8 @@
  * (moved forward through later key versions, see packages/crypto rotation.ts) and
  * forgets it. Blind-mode records (ciphertext instead of a sealed identifier) are only
  * reshuffled with the scalar k, in one call per batch: the pseudonymiser sees neither
- * the identifier nor the pseudonym. Records that cannot be processed go to the dead-letter topic
+ * the identifier nor the pseudonym. Sealed quasi-identifiers (keyed mode) are opened
+ * and replaced by their PPRL encoding (encode-quasi-identifiers.ts). Records that cannot be processed go to the dead-letter topic
  * with a reason code, never with the identifier.
  */
 import {
@@ -14,7 +15,7 @@ import {
   reshuffleCiphertexts,
 } from "@kruispunt/blind";
 import type { BusMessage } from "@kruispunt/bus";
-import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
+import { decodeEvent, encodeEvent, type PprlEncodingMessage } from "@kruispunt/contracts";
 import {
   type BatchOpener,
   type Keyring,
@@ -22,6 +23,8 @@ import {
   versionedLinkagePseudonym,
 } from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
+import type { Encoder } from "@kruispunt/pprl";
+import { encodeQuasiIdentifiers } from "./encode-quasi-identifiers";
 
 export interface PseudonymiserKeys {
   ring: Keyring;
@@ -31,6 +34,11 @@ export interface PseudonymiserKeys {
   keyringFingerprint: string;
   sealPublicKey: Uint8Array;
   sealSecretKey: Uint8Array;
+  /**
+   * PPRL encoder under the current linkage key (encode-quasi-identifiers.ts); without
+   * it a record with sealed quasi-identifiers is refused (KRP_ERR_PPRL_KEY_MISSING).
+   */
+  encoder?: Encoder;
 }
 
 export interface DeadLetter {
@@ -140,6 +148,7 @@ export function pseudonymiseBatch(
       });
     };
     let pseudonym = "";
+    let pprl: PprlEncodingMessage | null = null;
     if (record.withdrawn) {
       counts.withdrawn += 1;
     } else if (record.blindCiphertext) {
@@ -198,6 +207,16 @@ export function pseudonymiseBatch(
         refuse(validation.refusal.code);
         continue;
       }
+      const encoded = keys.encoder
+        ? encodeQuasiIdentifiers(record, opener, keys.encoder)
+        : record.sealedQuasiIdentifiers?.ciphertext
+          ? { failure: "KRP_ERR_PPRL_KEY_MISSING" as const }
+          : null;
+      if (encoded && "failure" in encoded) {
+        refuse(encoded.failure);
+        continue;
+      }
+      pprl = encoded?.pprl ?? null;
       pseudonym = versionedLinkagePseudonym(
         keys.ring,
         scheme.name,
@@ -221,6 +240,7 @@ export function pseudonymiseBatch(
         uploadId: record.uploadId,
         withdrawn: record.withdrawn,
         keyId: keys.keyId,
+        pprl,
       }),
     });
   }

@@ -16,7 +16,8 @@ import { hierarchyFor, type ProjectSpec, type Variable } from "./project";
 const UNITS: Record<Variable["hierarchy"], { unit: string; describes: string }> = {
   yearOfBirth: {
     unit: "calendar year (Gregorian), or a band of years 'YYYY-YYYY'",
-    describes: "year of birth derived from a YYYYMMDD date; the full date is never released",
+    describes:
+      "year of birth (from a YYYYMMDD date or a YYYY year); the full date is never released",
   },
   postcodeRegion: {
     unit: "postcode region: leading digits of a 4-digit Australian postcode, 'x' for withheld digits",

@@ -134,7 +134,7 @@ function cohortQuery(
 /**
  * Whether a person read by {@link cohortQuery} is in the cohort: a record in each of
  * cohort.allOf and, with cohort.born, a record of its dataset whose value starts with
- * a year in [from, to] (YYYYMMDD: eight digits). Keeps only the records of the
+ * a year in [from, to] (YYYYMMDD: eight digits, or a bare year YYYY). Keeps only the records of the
  * variables' datasets, sorted by (dataset, source record id), so the first record of a
  * dataset is always the same one.
  */
@@ -146,7 +146,7 @@ function inCohort(spec: ProjectSpec, variables: Variable[], person: Person): boo
     const at = variables.length;
     const ok = person.records.some((r) => {
       const value = r.ref === born.dataset ? r.values[at] : null;
-      if (typeof value !== "string" || !/^\d{8}$/.test(value)) return false;
+      if (typeof value !== "string" || !/^\d{4}(\d{4})?$/.test(value)) return false;
       const year = Number(value.slice(0, 4));
       return year >= born.from && year <= born.to;
     });

@@ -60,7 +60,7 @@ export const projectSpecSchema = z.object({
     allOf: z.array(ref).min(1).max(10),
     /**
      * Optional: persons born in years from..to (inclusive), read from the first four
-     * digits of a YYYYMMDD variable of one dataset (a person qualifies if any of
+     * digits of a YYYYMMDD (or YYYY) variable of one dataset (a person qualifies if any of
      * their records there does).
      */
     born: z

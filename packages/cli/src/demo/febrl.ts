@@ -4,6 +4,7 @@
  * Each agency instead sends its own record id: the record's position in its file.
  */
 import { readFileSync } from "node:fs";
+import { isCalendarDate } from "@kruispunt/contracts";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 
@@ -35,9 +36,18 @@ export function febrlSubmission(path: string, limitPairs?: number): AgencySubmis
     const recordId = String(index + 1);
     truth.set(recordId, person);
     const { rec_id: _truth, ...fields } = row;
-    out.push({ record_id: recordId, ...fields });
+    out.push({ record_id: recordId, ...fields, year_of_birth: yearOfBirth(row.date_of_birth) });
   });
   return { csv: stringify(out, { header: true }), records: out.length, truth };
+}
+
+/**
+ * The year of a FEBRL date of birth (YYYYMMDD) when it is a calendar date, else "":
+ * the agency derives it so the date itself can stay a sealed quasi-identifier.
+ */
+export function yearOfBirth(dateOfBirth: string | undefined): string {
+  const value = dateOfBirth?.trim() ?? "";
+  return /^\d{8}$/.test(value) && isCalendarDate(value) ? value.slice(0, 4) : "";
 }
 
 export interface LinkageQuality {

@@ -36,7 +36,13 @@ export interface MainJobOptions {
 
 export interface Summary {
   agencies: Record<string, { submitted: number; accepted: number; rejected: number }>;
-  linkage: { linked_pairs: number; truth: LinkageQuality };
+  linkage: {
+    linked_pairs: number;
+    /** Linked alpha–beta pairs by the method of their link decision (exact, pprl, review). */
+    by_method: Record<string, number>;
+    /** Exact and probabilistic linkage together against the FEBRL truth, and the pairs left in clerical review. */
+    truth: LinkageQuality & { review: number };
+  };
   extract: {
     rows: number;
     k: number;
@@ -76,7 +82,8 @@ function febrlContract(mode: "keyed" | "blind") {
     mode,
     identifier: { field: "soc_sec_id", scheme: "febrl-ssn" },
     sourceRecordId: "record_id",
-    // Never forwarded raw: kept for probabilistic linkage (CLK encodings, issue 5).
+    // Sealed to the pseudonymiser, which encodes them for probabilistic linkage (keyed
+    // Bloom filters, issue 5); never forwarded raw. Blind mode sends none of them.
     quasiIdentifiers: [
       "given_name",
       "surname",
@@ -84,14 +91,16 @@ function febrlContract(mode: "keyed" | "blind") {
       "address_1",
       "address_2",
       "suburb",
+      "postcode",
+      "date_of_birth",
     ],
     variables: [
       { name: "state", type: "string", description: "Australian state or territory" },
       { name: "postcode", type: "string", description: "4-digit postcode" },
       {
-        name: "date_of_birth",
+        name: "year_of_birth",
         type: "string",
-        description: "YYYYMMDD as recorded; may be invalid",
+        description: "YYYY of date_of_birth when that is a calendar date (derived by the agency)",
       },
     ],
   };
@@ -168,21 +177,24 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
       records: number;
       clusters: number;
       linkedPairs: number;
+      reviewPending: number;
     }>("linker", "GET", "/v1/stats", auditor);
     say(
       `linker: ${linkStats.records} records in ${linkStats.clusters} person clusters, ${linkStats.linkedPairs} linked pairs`,
     );
 
     // 3. Score against the truth (the auditor's view of links is by the agencies' record ids).
-    const { pairs } = await client.request<{ pairs: { left: string; right: string }[] }>(
-      "linker",
-      "GET",
-      "/v1/links?left=alpha/persons&right=beta/persons",
-      auditor,
-    );
-    const truth = scoreLinkage(pairs, subs.alpha.truth, subs.beta.truth);
+    const { pairs } = await client.request<{
+      pairs: { left: string; right: string; method: string }[];
+    }>("linker", "GET", "/v1/links?left=alpha/persons&right=beta/persons", auditor);
+    const truth = {
+      ...scoreLinkage(pairs, subs.alpha.truth, subs.beta.truth),
+      review: linkStats.reviewPending,
+    };
+    const byMethod: Record<string, number> = {};
+    for (const p of pairs) byMethod[p.method] = (byMethod[p.method] ?? 0) + 1;
     say(
-      `linkage quality vs FEBRL truth: tp ${truth.tp}, fp ${truth.fp}, fn ${truth.fn}, precision ${truth.precision}, recall ${truth.recall}, F1 ${truth.f1}`,
+      `linkage quality vs FEBRL truth (exact + PPRL): tp ${truth.tp}, fp ${truth.fp}, fn ${truth.fn}, precision ${truth.precision}, recall ${truth.recall}, F1 ${truth.f1}; ${truth.review} pair(s) in clerical review; links by method ${JSON.stringify(byMethod)}`,
     );
 
     // 4. A researcher makes a member key pair, files a project, the committee approves
@@ -205,7 +217,7 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
           { dataset: "alpha/persons", name: "state", as: "state", hierarchy: "categorical" },
           {
             dataset: "alpha/persons",
-            name: "date_of_birth",
+            name: "year_of_birth",
             as: "year_of_birth",
             hierarchy: "yearOfBirth",
           },
@@ -298,7 +310,7 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
 
     const summary: Summary = {
       agencies,
-      linkage: { linked_pairs: pairs.length, truth },
+      linkage: { linked_pairs: pairs.length, by_method: byMethod, truth },
       extract: {
         rows: extract.rows,
         k: extract.k,

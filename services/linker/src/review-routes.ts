@@ -1,0 +1,301 @@
+/**
+ * The clerical review queue (issue 5): pairs the probabilistic linkage could not
+ * decide (probabilistic-linkage.ts), listed and resolved by a reviewer. Only record
+ * references, the match weight and the per-field agreement levels are shown: never a
+ * quasi-identifier or content (the linker holds none).
+ */
+import { TOPICS } from "@kruispunt/bus";
+import { encodeEvent, type LinkageEvent } from "@kruispunt/contracts";
+import { derivedEventId, KrpError, type ServiceContext } from "@kruispunt/service-kit";
+import { inTransaction, type PoolClient } from "@kruispunt/store";
+import type { FastifyInstance } from "fastify";
+import { decideWithPartners, type LinkDecision } from "./exact-linkage";
+
+/** Roles that may read and resolve the queue. */
+export const REVIEW_ROLES = ["reviewer"] as const;
+
+const refPattern = /^([^/]+)\/([^/]+)\/(.+)$/;
+
+interface ReviewRow {
+  review_id: string;
+  left_ref: string;
+  right_ref: string;
+  score: number;
+  levels: number[];
+  reason: string;
+  status: string;
+  created_at: Date;
+}
+
+interface Member {
+  agency: string;
+  dataset: string;
+  sourceRecordId: string;
+  version: number;
+  clusterId: string;
+  linkagePseudonym: string;
+  variables: Record<string, string>;
+}
+
+async function member(client: PoolClient, ref: string): Promise<Member | null> {
+  const m = refPattern.exec(ref);
+  if (!m) return null;
+  const { rows } = await client.query<{
+    version: string;
+    cluster_id: string;
+    linkage_pseudonym: string;
+    variables: Record<string, string>;
+  }>(
+    `SELECT version, cluster_id, linkage_pseudonym, variables FROM linker.records
+     WHERE agency = $1 AND dataset = $2 AND source_record_id = $3 AND NOT withdrawn
+       AND cluster_id IS NOT NULL FOR UPDATE`,
+    [m[1], m[2], m[3]],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    agency: m[1] as string,
+    dataset: m[2] as string,
+    sourceRecordId: m[3] as string,
+    version: Number(row.version),
+    clusterId: row.cluster_id,
+    linkagePseudonym: row.linkage_pseudonym,
+    variables: row.variables,
+  };
+}
+
+async function countOthers(client: PoolClient, m: Member): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM linker.records WHERE cluster_id = $1 AND NOT withdrawn
+       AND NOT (agency = $2 AND dataset = $3 AND source_record_id = $4)`,
+    [m.clusterId, m.agency, m.dataset, m.sourceRecordId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+async function holdsDataset(client: PoolClient, clusterId: string, m: Member): Promise<boolean> {
+  const { rows } = await client.query(
+    "SELECT 1 FROM linker.records WHERE cluster_id = $1 AND agency = $2 AND dataset = $3 AND NOT withdrawn LIMIT 1",
+    [clusterId, m.agency, m.dataset],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Links a reviewed pair: the record that is alone in its cluster joins the other's
+ * cluster (method "review", the pair's match weight as score). 409 KRP_ERR_CONFLICT when
+ * a record was withdrawn since, when both are already in clusters with other records
+ * (it would merge two clusters), or when the target cluster already holds a record of
+ * the mover's dataset (one-to-one).
+ */
+async function linkPair(
+  client: PoolClient,
+  row: ReviewRow,
+): Promise<{ events: LinkageEvent[]; decisions: LinkDecision[] }> {
+  const left = await member(client, row.left_ref);
+  const right = await member(client, row.right_ref);
+  if (!left || !right)
+    throw new KrpError("KRP_ERR_CONFLICT", "a record of this pair was withdrawn since");
+  if (left.clusterId === right.clusterId) return { events: [], decisions: [] };
+  const [mover, stay] =
+    (await countOthers(client, right)) === 0
+      ? [right, left]
+      : (await countOthers(client, left)) === 0
+        ? [left, right]
+        : [null, null];
+  if (!mover || !stay)
+    throw new KrpError(
+      "KRP_ERR_CONFLICT",
+      "both records are linked to others already: linking them would merge two clusters",
+    );
+  if (await holdsDataset(client, stay.clusterId, mover))
+    throw new KrpError(
+      "KRP_ERR_CONFLICT",
+      "the other record's cluster already holds a record of this dataset (one-to-one)",
+    );
+  await client.query(
+    `UPDATE linker.records SET cluster_id = $4, linked_by = 'review', updated_at = now()
+     WHERE agency = $1 AND dataset = $2 AND source_record_id = $3`,
+    [mover.agency, mover.dataset, mover.sourceRecordId, stay.clusterId],
+  );
+  const outcome = { decisions: [] as LinkDecision[] };
+  await decideWithPartners(
+    client,
+    mover,
+    stay.clusterId,
+    { method: "review", score: row.score, outcome: "link" },
+    outcome,
+  );
+  const { clusterId: _old, ...rest } = mover;
+  return {
+    events: [
+      { kind: "UPDATED", ...rest, clusterId: stay.clusterId, method: "review", score: row.score },
+    ],
+    decisions: outcome.decisions,
+  };
+}
+
+const reviewItem = (r: ReviewRow) => ({
+  reviewId: Number(r.review_id),
+  left: r.left_ref,
+  right: r.right_ref,
+  score: r.score,
+  levels: r.levels,
+  reason: r.reason,
+  status: r.status,
+  createdAt: r.created_at.toISOString(),
+});
+
+const itemSchema = {
+  type: "object",
+  properties: {
+    reviewId: { type: "integer" },
+    left: { type: "string", description: "agency/dataset/source record id" },
+    right: { type: "string" },
+    score: { type: "number", description: "Fellegi–Sunter match weight (log2)" },
+    levels: {
+      type: "array",
+      items: { type: "integer" },
+      description:
+        "agreement level per field of schema kruispunt-person/v1 (3 ≥ 0.95 Dice … 0, −1 missing)",
+    },
+    reason: { type: "string", enum: ["score", "conflict"] },
+    status: { type: "string", enum: ["pending", "link", "no_link"] },
+    createdAt: { type: "string", format: "date-time" },
+  },
+} as const;
+
+/**
+ * Registers, for role reviewer (401 without a token, 403 for every other role):
+ * - `GET /v1/review?limit=N` (1–1000, default 100) → `{pending: [{reviewId, left, right,
+ *   score, levels, reason, status, createdAt}]}`, oldest first: record references and
+ *   scores only. `reason` "score": between the review and link thresholds; "conflict": a
+ *   link-level pair that would put a record in a second cluster or a cluster in two
+ *   records of one dataset.
+ * - `POST /v1/review/:id/resolution` body `{decision: "link"|"no_link", reason: 1–500
+ *   characters}` → `{reviewId, status, clusterId|null}`. "link" links the pair (see
+ *   `linkPair`), published on linkage.events and audited as `link.decision` (method
+ *   "review"); every resolution is audited as `review.resolution` with the reviewer.
+ *   400 naming the field for bad input; 404 for an unknown id; 409 KRP_ERR_CONFLICT when
+ *   already resolved or when the link is no longer possible.
+ */
+export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  app.get(
+    "/v1/review",
+    {
+      preHandler: app.authorize(...REVIEW_ROLES),
+      schema: {
+        description:
+          "Clerical review queue: pending pairs with their match weight and agreement levels; references only, no content.",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { pending: { type: "array", items: itemSchema } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { limit } = request.query as { limit: number };
+      const { rows } = await ctx.pool.query<ReviewRow>(
+        `SELECT review_id, left_ref, right_ref, score, levels, reason, status, created_at
+         FROM linker.review WHERE status = 'pending' ORDER BY review_id LIMIT $1`,
+        [limit],
+      );
+      return { pending: rows.map(reviewItem) };
+    },
+  );
+
+  app.post(
+    "/v1/review/:id/resolution",
+    {
+      preHandler: app.authorize(...REVIEW_ROLES),
+      schema: {
+        description:
+          "Resolves one review item: link (the pair joins one cluster) or no_link, with the reviewer's reason; audited.",
+        params: {
+          type: "object",
+          required: ["id"],
+          properties: { id: { type: "integer", minimum: 1 } },
+        },
+        body: {
+          type: "object",
+          required: ["decision", "reason"],
+          additionalProperties: false,
+          properties: {
+            decision: { type: "string", enum: ["link", "no_link"] },
+            reason: { type: "string", minLength: 1, maxLength: 500 },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              reviewId: { type: "integer" },
+              status: { type: "string", enum: ["link", "no_link"] },
+              clusterId: { type: ["string", "null"] },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const id = (request.params as { id: number }).id;
+      const { decision, reason } = request.body as { decision: "link" | "no_link"; reason: string };
+      const result = await inTransaction(ctx.pool, async (client) => {
+        const { rows } = await client.query<ReviewRow>(
+          `SELECT review_id, left_ref, right_ref, score, levels, reason, status, created_at
+           FROM linker.review WHERE review_id = $1 FOR UPDATE`,
+          [id],
+        );
+        const row = rows[0];
+        if (!row) throw new KrpError("KRP_ERR_NOT_FOUND", `review item ${id} does not exist`);
+        if (row.status !== "pending")
+          throw new KrpError("KRP_ERR_CONFLICT", `review item ${id} is already resolved`);
+        const linked =
+          decision === "link" ? await linkPair(client, row) : { events: [], decisions: [] };
+        await client.query(
+          `UPDATE linker.review SET status = $2, resolved_by = $3, resolved_at = now(), resolution_reason = $4
+           WHERE review_id = $1`,
+          [id, decision, request.user.sub, reason],
+        );
+        return { row, ...linked };
+      });
+      await ctx.bus.publish(
+        TOPICS.linkage,
+        result.events.map((e) => ({ key: e.clusterId, value: encodeEvent("LinkageEvent", e) })),
+      );
+      await ctx.audit.record(
+        {
+          actor: request.user.sub,
+          role: request.user.role,
+          action: "review.resolution",
+          object: `${result.row.left_ref} ${result.row.right_ref}`,
+          reference: String(id),
+          details: { decision, reason, score: result.row.score },
+        },
+        ...result.decisions.map((d) => ({
+          eventId: derivedEventId("link.decision", d.left, d.right, d.outcome),
+          actor: request.user.sub,
+          role: request.user.role,
+          action: "link.decision",
+          object: `${d.left} ${d.right}`,
+          counts: { pairs: 1 },
+          details: { outcome: d.outcome, method: d.method, score: d.score, cluster: d.clusterId },
+        })),
+      );
+      for (const d of result.decisions)
+        ctx.metrics.linkDecisions.inc({ method: d.method, outcome: d.outcome });
+      return {
+        reviewId: id,
+        status: decision,
+        clusterId: result.events[0]?.clusterId ?? null,
+      };
+    },
+  );
+}
