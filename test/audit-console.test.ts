@@ -27,7 +27,8 @@ let profile: string;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  h = await startHarness("e2e_audit", 11_000, 100);
+  // 90 persons: every pair links (exact or PPRL), so one page of 100 holds all link decisions.
+  h = await startHarness("e2e_audit", 11_000, 90);
   profile = mkdtempSync(join(tmpdir(), "kruispunt-chromium-"));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

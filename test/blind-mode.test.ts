@@ -71,8 +71,10 @@ describe("blind mode on FEBRL 4 persons 0–499", () => {
     });
   });
 
-  it("links exactly as keyed mode: tp 459, fp 0, fn 41", () => {
+  it("links exactly as keyed mode does on pseudonyms alone: tp 459, fp 0, fn 41", () => {
+    // Blind-mode records carry no quasi-identifiers (no PPRL encoding): exact linkage only.
     expect(summary.linkage.linked_pairs).toBe(459);
+    expect(summary.linkage.by_method).toEqual({ exact: 459 });
     expect(summary.linkage.truth).toEqual({
       tp: 459,
       fp: 0,
@@ -80,6 +82,7 @@ describe("blind mode on FEBRL 4 persons 0–499", () => {
       precision: 1,
       recall: 0.918,
       f1: 0.9572,
+      review: 0,
     });
     expect(summary.audit.verified).toBe(true);
   });

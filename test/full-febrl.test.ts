@@ -10,7 +10,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   harness = await startHarness("e2e_full", 20_000);
-});
+}, 600_000);
 
 afterAll(async () => {
   await harness?.stop();

@@ -70,9 +70,16 @@ describe("metrics of every service after the run", () => {
       submitted,
     );
     expect(sample("linker", "kruispunt_records_in_total", { stage: "linker" })).toBe(submitted);
+    // Link decisions per method: exact (pseudonyms) and pprl (encodings), one per linked pair.
+    const byMethod = linkage.by_method;
+    expect((byMethod.exact ?? 0) + (byMethod.pprl ?? 0)).toBe(linkage.linked_pairs);
+    expect(byMethod.pprl).toBeGreaterThan(0);
     expect(
       sample("linker", "kruispunt_link_decisions_total", { method: "exact", outcome: "link" }),
-    ).toBe(linkage.linked_pairs);
+    ).toBe(byMethod.exact);
+    expect(
+      sample("linker", "kruispunt_link_decisions_total", { method: "pprl", outcome: "link" }),
+    ).toBe(byMethod.pprl);
     expect(
       sample("linker", "kruispunt_records_refused_total", { reason: "KRP_ERR_KEY_MISMATCH" }),
     ).toBe(0);

@@ -24,8 +24,33 @@ export function findIdentifiers(text: string, identifiers: Set<string>, where: s
   return hits;
 }
 
-/** Scans every file under each root (binary files read as latin1, so bytes map 1:1). */
-export function scanFiles(roots: string[], identifiers: Set<string>): Hit[] {
+/** Names and dates of birth to look for besides identifiers (`quasiIdentifierValues`). */
+export interface QuasiIdentifierValues {
+  names: Set<string>;
+  dates: Set<string>;
+}
+
+function findAll(
+  text: string,
+  identifiers: Set<string>,
+  quasi: QuasiIdentifierValues | undefined,
+  where: string,
+): Hit[] {
+  const hits = findIdentifiers(text, identifiers, where);
+  if (quasi)
+    hits.push(...findWords(text, quasi.names, where), ...findDates(text, quasi.dates, where));
+  return hits;
+}
+
+/**
+ * Scans every file under each root (binary files read as latin1, so bytes map 1:1) for
+ * identifiers and, when `quasi` is given, names and dates of birth.
+ */
+export function scanFiles(
+  roots: string[],
+  identifiers: Set<string>,
+  quasi?: QuasiIdentifierValues,
+): Hit[] {
   const hits: Hit[] = [];
   const walk = (path: string) => {
     let stat: ReturnType<typeof statSync>;
@@ -37,18 +62,19 @@ export function scanFiles(roots: string[], identifiers: Set<string>): Hit[] {
     if (stat.isDirectory()) {
       for (const entry of readdirSync(path)) walk(join(path, entry));
     } else if (stat.isFile() && !path.endsWith(".jar")) {
-      hits.push(...findIdentifiers(readFileSync(path).toString("latin1"), identifiers, path));
+      hits.push(...findAll(readFileSync(path).toString("latin1"), identifiers, quasi, path));
     }
   };
   for (const root of roots) walk(root);
   return hits;
 }
 
-/** Scans every row of every table in the given schemas, as JSON text. */
+/** Scans every row of every table in the given schemas, as JSON text (as `scanFiles`). */
 export async function scanDatabase(
   pool: Pool,
   schemas: string[],
   identifiers: Set<string>,
+  quasi?: QuasiIdentifierValues,
 ): Promise<Hit[]> {
   const tables = await pool.query<{ table_schema: string; table_name: string }>(
     "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE'",
@@ -60,7 +86,7 @@ export async function scanDatabase(
       `SELECT row_to_json(x)::text AS j FROM "${t.table_schema}"."${t.table_name}" x`,
     );
     for (const r of rows.rows)
-      hits.push(...findIdentifiers(r.j, identifiers, `${t.table_schema}.${t.table_name}`));
+      hits.push(...findAll(r.j, identifiers, quasi, `${t.table_schema}.${t.table_name}`));
   }
   return hits;
 }
@@ -116,10 +142,7 @@ export function findDates(text: string, dates: Set<string>, where: string): Hit[
  * The quasi-identifiers of FEBRL rows that a leak scan looks for: given names and
  * surnames of at least five letters (lower-cased) and dates of birth (YYYYMMDD).
  */
-export function quasiIdentifierValues(rows: Record<string, string>[]): {
-  names: Set<string>;
-  dates: Set<string>;
-} {
+export function quasiIdentifierValues(rows: Record<string, string>[]): QuasiIdentifierValues {
   const names = new Set<string>();
   const dates = new Set<string>();
   for (const row of rows) {

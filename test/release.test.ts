@@ -8,7 +8,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiError, createMemberKeyFile, fetchExtract, readMemberKeyFile } from "@kruispunt/cli";
+import {
+  ApiError,
+  createMemberKeyFile,
+  fetchExtract,
+  readMemberKeyFile,
+  yearOfBirth,
+} from "@kruispunt/cli";
 import { parse } from "csv-parse/sync";
 import { parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,7 +54,7 @@ function spec(members: { name: string; publicKey: string }[], over: Record<strin
       { dataset: "alpha/persons", name: "state", as: "state", hierarchy: "categorical" },
       {
         dataset: "alpha/persons",
-        name: "date_of_birth",
+        name: "year_of_birth",
         as: "year_of_birth",
         hierarchy: "yearOfBirth",
       },
@@ -265,11 +271,12 @@ describe("bad input: a 4xx naming the field", () => {
     });
     const header = readFileSync(join(out, "extract.csv"), "utf8").split("\n")[0];
     expect(header).toBe("project_pseudonym,state,year_of_birth");
-    expect(ok.persons).toBe(459);
+    // Persons 0–499 each have a record in both files, all linked (exact or PPRL).
+    expect(ok.persons).toBe(500);
   });
 
   it("a cohort with 0 persons", async () => {
-    const born = { dataset: "alpha/persons", name: "date_of_birth", from: 1800, to: 1801 };
+    const born = { dataset: "alpha/persons", name: "year_of_birth", from: 1800, to: 1801 };
     const id = await approved(memberA.sub, pk(), {
       cohort: { allOf: ["alpha/persons", "beta/persons"], born },
     });
@@ -368,7 +375,11 @@ describe("approval, withdrawal, link expiry and other projects", () => {
 });
 
 describe("cohort and layout", () => {
-  /** Persons N < 500 with equal soc_sec_id in both files and an alpha birth year in [from, to]. */
+  /**
+   * Persons N < 500 (each in both files, all linked: exact or PPRL) whose alpha
+   * date_of_birth is a calendar date (alpha then sends its year as year_of_birth) with
+   * the year in [from, to].
+   */
   function febrlBorn(from: number, to: number): number {
     const read = (f: string) =>
       new Map(
@@ -384,18 +395,17 @@ describe("cohort and layout", () => {
     const b = read("dataset4b.csv");
     let n = 0;
     for (const [id, row] of a) {
-      const dob = row[9] ?? "";
-      if (row[10] !== b.get(id)?.[10] || !/^\d{8}$/.test(dob)) continue;
-      const year = Number(dob.slice(0, 4));
-      if (year >= from && year <= to) n += 1;
+      const year = yearOfBirth(row[9]);
+      if (!b.has(id) || year === "") continue;
+      if (Number(year) >= from && Number(year) <= to) n += 1;
     }
     return n;
   }
 
   it("a birth-year cohort holds exactly the linked persons born 1950–1970 per the FEBRL files", async () => {
     const expected = febrlBorn(1950, 1970);
-    expect(expected).toBe(85);
-    const born = { dataset: "alpha/persons", name: "date_of_birth", from: 1950, to: 1970 };
+    expect(expected).toBe(100);
+    const born = { dataset: "alpha/persons", name: "year_of_birth", from: 1950, to: 1970 };
     const pk = readMemberKeyFile(keyA).publicKey;
     const id = await approved(memberA.sub, pk, {
       cohort: { allOf: ["alpha/persons", "beta/persons"], born },
@@ -409,8 +419,8 @@ describe("cohort and layout", () => {
     const pk = readMemberKeyFile(keyA).publicKey;
     const id = await approved(memberA.sub, pk);
     const built = await extract(id, memberA, { layout: "record" });
-    // One-to-one exact linkage: every released person has one alpha and one beta record.
-    expect(built.rows).toBe(2 * (459 - built.suppressed));
+    // One-to-one linkage: every released person has one alpha and one beta record.
+    expect(built.rows).toBe(2 * (500 - built.suppressed));
     const out = join(harness.outDir, "record-layout");
     const fetched = await fetchExtract({
       client: harness.client,
@@ -456,7 +466,7 @@ describe("cohort and layout", () => {
       {
         dataset: "alpha/persons",
         recordsReleased: built.rows / 2,
-        variables: ["state", "date_of_birth"],
+        variables: ["state", "year_of_birth"],
       },
       { dataset: "beta/persons", recordsReleased: built.rows / 2, variables: ["postcode"] },
     ]);

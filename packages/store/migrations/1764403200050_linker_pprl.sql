@@ -12,7 +12,10 @@ CREATE TABLE linker.encodings (
   blocking_keys     text[] NOT NULL,
   PRIMARY KEY (agency, dataset, source_record_id)
 );
-CREATE INDEX encodings_blocking_keys ON linker.encodings USING gin (blocking_keys);
+-- fastupdate off: with the default pending list every candidate query rescans all recent
+-- inserts (61 ms per query after 5,000 FEBRL records, against 0.14 ms without it).
+CREATE INDEX encodings_blocking_keys ON linker.encodings USING gin (blocking_keys)
+  WITH (fastupdate = off);
 
 -- How a record came into its cluster: 'exact' (its pseudonym), 'pprl' (probabilistic
 -- link) or 'review' (a reviewer's link); an exact arrival pushes a 'pprl' member out.

@@ -9,7 +9,9 @@ import { encodeEvent, type LinkageEvent } from "@kruispunt/contracts";
 import { derivedEventId, KrpError, type ServiceContext } from "@kruispunt/service-kit";
 import { inTransaction, type PoolClient } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
+import { updateDirectory } from "./directory";
 import { decideWithPartners, type LinkDecision } from "./exact-linkage";
+import { lockKeyState } from "./key-state";
 
 /** Roles that may read and resolve the queue. */
 export const REVIEW_ROLES = ["reviewer"] as const;
@@ -248,6 +250,8 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       const id = (request.params as { id: number }).id;
       const { decision, reason } = request.body as { decision: "link" | "no_link"; reason: string };
       const result = await inTransaction(ctx.pool, async (client) => {
+        // The consumer's batches hold this lock too: a resolution never interleaves with one.
+        await lockKeyState(client);
         const { rows } = await client.query<ReviewRow>(
           `SELECT review_id, left_ref, right_ref, score, levels, reason, status, created_at
            FROM linker.review WHERE review_id = $1 FOR UPDATE`,
@@ -259,6 +263,7 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           throw new KrpError("KRP_ERR_CONFLICT", `review item ${id} is already resolved`);
         const linked =
           decision === "link" ? await linkPair(client, row) : { events: [], decisions: [] };
+        await updateDirectory(client, linked.events);
         await client.query(
           `UPDATE linker.review SET status = $2, resolved_by = $3, resolved_at = now(), resolution_reason = $4
            WHERE review_id = $1`,
