@@ -159,7 +159,7 @@ const fromFebrl = (r: Row, recordId: string, changes: Row = {}): Row => ({
 });
 
 beforeAll(async () => {
-  h = await startHarness("e2e_pprl", 47_000, LIMIT);
+  h = await startHarness("e2e_pprl", 23_000, LIMIT);
 }, 600_000);
 
 afterAll(async () => {
