@@ -16,6 +16,12 @@ describe("event codec", () => {
       withdrawn: false,
       keyId: "00112233445566ff",
       reshuffledCiphertext: "",
+      pprl: {
+        schemaId: "kruispunt-person/v1",
+        keyVersion: 1,
+        filters: Buffer.from([0, 1, 2, 255]),
+        blockingKeys: ["0123456789abcdef", "fedcba9876543210"],
+      },
     };
     expect(decodeEvent("PseudonymisedRecord", encodeEvent("PseudonymisedRecord", event))).toEqual(
       event,

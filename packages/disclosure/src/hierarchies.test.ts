@@ -21,6 +21,11 @@ describe("yearOfBirth", () => {
     expect(allLevels(h, " 19530412 ")).toEqual(["1953", "1950-1954", "1950-1959", "*"]);
   });
 
+  it("generalises a bare YYYY year (sent when the date of birth is a sealed quasi-identifier)", () => {
+    expect(allLevels(h, "1953")).toEqual(["1953", "1950-1954", "1950-1959", "*"]);
+    expect(allLevels(h, " 2000 ")).toEqual(["2000", "2000-2004", "2000-2009", "*"]);
+  });
+
   it("maps empty or invalid dates to null below the top level", () => {
     for (const bad of [
       null,
@@ -32,6 +37,9 @@ describe("yearOfBirth", () => {
       "19000229",
       "abcdefgh",
       "00000101",
+      "0000",
+      "953",
+      "19530",
     ]) {
       expect(allLevels(h, bad)).toEqual([null, null, null, "*"]);
     }

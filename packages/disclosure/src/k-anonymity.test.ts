@@ -154,7 +154,7 @@ describe("enforceKAnonymity refusal", () => {
 
 describe("enforceKAnonymity with missing values", () => {
   it("groups unparseable dates as null, a value of its own", () => {
-    const missing = ["", "19990231", "not-a-date", "1980", "19801301"];
+    const missing = ["", "19990231", "not-a-date", "0000", "19801301"];
     const rows: Row[] = [
       ...Array.from({ length: 10 }, (_, i) => ({
         id: `n${i}`,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { febrlSubmission, scoreLinkage } from "./febrl";
+import { febrlSubmission, scoreLinkage, yearOfBirth } from "./febrl";
 
 const data = fileURLToPath(new URL("../../../../../shared/data/febrl4/", import.meta.url));
 
@@ -9,14 +9,27 @@ describe("febrlSubmission", () => {
     const a = febrlSubmission(`${data}dataset4a.csv`);
     expect(a.records).toBe(5000);
     expect(a.csv.split("\n")[0]).toBe(
-      "record_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id",
+      "record_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id,year_of_birth",
     );
     expect(a.csv).not.toContain("rec-");
     // First data row of dataset4a.csv is rec-1070-org (michaela neumann).
     expect(a.truth.get("1")).toBe(1070);
     expect(a.csv.split("\n")[1]).toBe(
-      "1,michaela,neumann,8,stanley street,miami,winston hills,4223,nsw,19151111,5304218",
+      "1,michaela,neumann,8,stanley street,miami,winston hills,4223,nsw,19151111,5304218,1915",
     );
+  });
+
+  it("derives year_of_birth from calendar dates only", () => {
+    expect([yearOfBirth("19151111"), yearOfBirth(" 20000229 "), yearOfBirth("19000229")]).toEqual([
+      "1915",
+      "2000",
+      "",
+    ]);
+    expect([yearOfBirth("19531301"), yearOfBirth(""), yearOfBirth(undefined)]).toEqual([
+      "",
+      "",
+      "",
+    ]);
   });
 
   it("keeps only persons below limitPairs", () => {
