@@ -23,7 +23,7 @@ import { type AuditEvent, appendToChain, verifyChain } from "../packages/audit-c
 import { appendEvents, readEntries } from "../services/audit/src/chain-store";
 import { writerPool } from "../services/audit/src/pool";
 import { FEBRL_DIR, type Harness, slotted, startHarness } from "./harness";
-import { findIdentifiers } from "./privacy-scan";
+import { findIdentifiers, submittedIdentifiers } from "./privacy-scan";
 
 const run = promisify(execFile);
 const auditor = { sub: "auditor-e2e", role: "auditor" as const };
@@ -364,18 +364,10 @@ describe("linkage log", () => {
       "release.extract",
       ...Array(4).fill("release.download"),
     ]);
-    const ids = new Set(
-      [
-        febrlSubmission(join(FEBRL_DIR, "dataset4a.csv"), 100),
-        febrlSubmission(join(FEBRL_DIR, "dataset4b.csv"), 100),
-      ].flatMap((s) =>
-        s.csv
-          .trim()
-          .split("\n")
-          .slice(1)
-          .map((l) => l.split(",").at(-1) ?? ""),
-      ),
-    );
+    const ids = submittedIdentifiers([
+      febrlSubmission(join(FEBRL_DIR, "dataset4a.csv"), 100).csv,
+      febrlSubmission(join(FEBRL_DIR, "dataset4b.csv"), 100).csv,
+    ]);
     expect(findIdentifiers(out.stdout, ids, "cli")).toEqual([]);
     await waitForAction("linkage-log.lookup", lookups);
   });

@@ -19,6 +19,7 @@ import {
   quasiIdentifierValues,
   scanDatabase,
   scanFiles,
+  submittedIdentifiers,
 } from "./privacy-scan";
 
 let harness: Harness;
@@ -102,7 +103,7 @@ describe("privacy invariant 1: no raw soc_sec_id, name or date of birth at rest"
   const rows = [alpha.csv, beta.csv].flatMap(
     (csv) => parse(csv, { columns: true }) as Record<string, string>[],
   );
-  const identifiers = new Set(rows.map((r) => r.soc_sec_id ?? ""));
+  const identifiers = submittedIdentifiers([alpha.csv, beta.csv]);
   const quasi = quasiIdentifierValues(rows);
 
   it("the scanner finds identifiers where they are (control)", () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Bus } from "@kruispunt/bus";
 import { createLogger } from "@kruispunt/observability";
 import type { Pool } from "@kruispunt/store";
+import { parse } from "csv-parse/sync";
 
 export interface Hit {
   where: string;
@@ -154,4 +155,13 @@ export function quasiIdentifierValues(rows: Record<string, string>[]): QuasiIden
     if (/^\d{8}$/.test(dob)) dates.add(dob);
   }
   return { names, dates };
+}
+
+/** The soc_sec_id values of FEBRL submissions' CSVs (febrlSubmission), read by column name. */
+export function submittedIdentifiers(csvs: string[]): Set<string> {
+  return new Set(
+    csvs.flatMap((csv) =>
+      (parse(csv, { columns: true }) as Record<string, string>[]).map((r) => r.soc_sec_id ?? ""),
+    ),
+  );
 }
