@@ -15,7 +15,7 @@ import { cryptoReady } from "@kruispunt/crypto";
 import { createLogger } from "@kruispunt/observability";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
-import { findIdentifiers, kafkaTopicDirs, scanFiles } from "./privacy-scan";
+import { findIdentifiers, kafkaTopicDirs, scanFiles, submittedIdentifiers } from "./privacy-scan";
 
 let harness: Harness;
 let bus: Bus;
@@ -166,13 +166,7 @@ describe("Kafka intake on intake.<agency>", () => {
 
   it("keeps soc_sec_id out of every topic of the run, delta's intake and verdict topics included", async () => {
     const csv = febrlSubmission(join(FEBRL_DIR, "dataset4a.csv"), 50).csv;
-    const identifiers = new Set(
-      csv
-        .trim()
-        .split("\n")
-        .slice(1)
-        .map((line) => line.split(",").at(-1) ?? ""),
-    );
+    const identifiers = submittedIdentifiers([csv]);
     expect(findIdentifiers(csv, identifiers, "control")).toHaveLength(50);
     const dirs = await kafkaTopicDirs(KAFKA_BROKERS, harness.namespace);
     // 4 partitions each of intake.delta and intake.delta.verdicts.
