@@ -4,7 +4,8 @@
  * which project pseudonym (release.extract_members, migration 1764403200005), so
  * that an auditor can ask which releases included a person, given their linkage
  * pseudonym or, for one project, their project pseudonym. Suppressed persons were
- * not released and are not members.
+ * not released and are not members (an extract build stores its whole cohort while
+ * reading it, then drops the suppressed before its transaction commits).
  */
 
 import { Readable } from "node:stream";
@@ -92,6 +93,23 @@ export async function storeExtractMembers(
 }
 
 const HEX = /^[0-9a-f]+$/;
+
+/**
+ * Removes the members `clusterIds` (linkage pseudonyms) of extract `extractId`, inside
+ * the caller's transaction: the persons disclosure control suppressed after they were
+ * stored with the rest of the cohort. Resolves with the number of rows removed.
+ */
+export async function dropExtractMembers(
+  client: PoolClient,
+  extractId: string,
+  clusterIds: string[],
+): Promise<number> {
+  const result = await client.query(
+    "DELETE FROM release.extract_members WHERE extract_id = $1 AND cluster_id = ANY($2::text[])",
+    [extractId, clusterIds],
+  );
+  return result.rowCount ?? 0;
+}
 const HEX64 = /^[0-9a-f]{64}$/;
 const querySchema = z.object({
   linkagePseudonym: z

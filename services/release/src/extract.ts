@@ -8,19 +8,22 @@
  *    KAnonymityPlanner (a histogram of level-0 combinations), which names their class
  *    by a small id. The person is spilled with that id in place of the
  *    quasi-identifiers (no date of birth is written out) to one of 256 bucket files by
- *    the pseudonym's first byte, and to a members file in linkage-pseudonym order.
+ *    the pseudonym's first byte, and handed to `storeMembers`
+ *    (release.extract_members), so PostgreSQL stores them on another connection while
+ *    this process reads; in linkage-pseudonym order, as the table's primary key is, so
+ *    its index grows at the end instead of all over.
  * 2. Plan: the planner picks the generalisation levels (or refuses the release), which
  *    decides for each class id its released values or its suppression.
  * 3. Write: each bucket is sorted by project pseudonym, its persons released or
  *    suppressed by class, and appended to the CSV and Parquet files, encrypted as they
  *    are written (delivery.ts). Rows come out in project-pseudonym order, never in
  *    linkage-pseudonym order, so two projects' extracts cannot be joined by row
- *    position (DESIGN.md invariant 3). Meanwhile the released members stream from the
- *    members file to `storeMembers` (release.extract_members), so PostgreSQL stores
- *    them while this process writes the files; in linkage-pseudonym order, as the
- *    table's primary key is, so its index grows at the end instead of all over.
- * Memory: the histogram, one cursor page, 257 spill buffers of ≤ 64 KiB, one bucket
- * (1/256 of the rows) and one Parquet row group at a time.
+ *    position (DESIGN.md invariant 3).
+ * 4. Members: once they are stored, the suppressed persons (a members file in read
+ *    order keeps each one's class) go to `dropMembers`, all inside the caller's
+ *    transaction, so the committed members are exactly the released persons.
+ * Memory: the histogram, one cursor page, 257 spill buffers of ≤ 64 KiB, at most
+ * MEMBER_QUEUE member batches, one bucket (1/256 of the rows) and one Parquet row group.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +37,7 @@ import {
 import { KrpError } from "@kruispunt/service-kit";
 import type { Pool, PoolClient } from "@kruispunt/store";
 import Cursor from "pg-cursor";
+import { BatchChannel } from "./channel";
 import { buildCodebook } from "./codebook";
 import { CsvSink, type DeliveredFile, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
 import type { ExtractMember } from "./extract-members";
@@ -55,11 +59,17 @@ export interface ExtractOptions {
   /** Directory for the encrypted files (created, mode 0700). */
   dir: string;
   /**
-   * Stores the released persons (release.extract_members; storeExtractMembers): given
-   * them in batches of up to 10,000 in linkage-pseudonym order while the files are
-   * written, and awaited before buildExtract returns. A rejection fails the build.
+   * Stores the cohort's persons as members (release.extract_members;
+   * storeExtractMembers): given them in batches of up to 10,000 in linkage-pseudonym
+   * order while the cohort is read, and awaited before buildExtract returns. A
+   * rejection fails the build.
    */
   storeMembers: (members: AsyncIterable<ExtractMember[]>) => Promise<unknown>;
+  /**
+   * Removes the members that disclosure control suppressed (dropExtractMembers), by
+   * cluster id in batches of up to 10,000, after storeMembers resolved.
+   */
+  dropMembers: (clusterIds: string[]) => Promise<unknown>;
 }
 
 export interface ExtractResult {
@@ -75,9 +85,9 @@ export interface ExtractResult {
   /** Member name → the extract key sealed to their public key (base64url). */
   sealedKeys: Record<string, string>;
   /**
-   * Wall time of each step in milliseconds: read (cohort query, count, spill), plan,
-   * write (files), members (storing them, after the files were written: its part not
-   * hidden behind the files).
+   * Wall time of each step in milliseconds: read (cohort query, count, spill, members
+   * handed over), plan, write (files), members (the part of storing them not hidden
+   * behind the read and the files, and dropping the suppressed).
    */
   timings: { read: number; plan: number; write: number; members: number };
 }
@@ -90,6 +100,8 @@ interface Person {
 
 const CURSOR_PAGE = 20_000;
 const MEMBER_BATCH = 10_000;
+/** Member batches queued between the cohort read and the COPY storing them. */
+const MEMBER_QUEUE = 4;
 const BUCKETS = 256;
 /** Rows per Parquet row group (about 8 MB of strings for a handful of columns). */
 const ROW_GROUP = 100_000;
@@ -195,23 +207,18 @@ async function* readPersons(
 type SpilledPerson = [string, number, number[], Cell[][]];
 
 /**
- * The released members, in the order of the members file (linkage-pseudonym order), in
- * batches of up to MEMBER_BATCH: a line is "classId clusterId projectPseudonym", kept
- * if the plan releases that class. Stops with an Error once `signal` is aborted.
+ * The suppressed members, from the members file (a line is "classId clusterId", in read
+ * order): the cluster ids whose class the plan suppresses, in batches of up to
+ * MEMBER_BATCH.
  */
-async function* releasedMembers(
-  file: SpillFiles,
-  plan: ReleasePlan,
-  signal: AbortSignal,
-): AsyncGenerator<ExtractMember[]> {
-  let batch: ExtractMember[] = [];
+function* suppressedMembers(file: SpillFiles, plan: ReleasePlan): Generator<string[]> {
+  let batch: string[] = [];
   for (const lines of file.stream(0)) {
     for (const line of lines) {
-      const [id, clusterId, projectPseudonym] = line.split(" ") as [string, string, string];
-      if (plan.releaseClass(Number(id)) === null) continue;
-      batch.push({ clusterId, projectPseudonym });
+      const space = line.indexOf(" ");
+      if (plan.releaseClass(Number(line.slice(0, space))) !== null) continue;
+      batch.push(line.slice(space + 1));
       if (batch.length >= MEMBER_BATCH) {
-        if (signal.aborted) throw new Error("extract build failed: members not stored");
         yield batch;
         batch = [];
       }
@@ -223,9 +230,10 @@ async function* releasedMembers(
 /**
  * Reads the cohort, applies disclosure control and writes the encrypted
  * extract.csv, extract.parquet and codebook.json into `dir`, while `storeMembers`
- * stores who was released. Throws DisclosureRefusedError when k-anonymity would
+ * and `dropMembers` record who was released. Throws DisclosureRefusedError when k-anonymity would
  * suppress more than the project's allowed share, KrpError KRP_ERR_UNPROCESSABLE
- * naming `cohort` when no person matches it, and what `storeMembers` rejected with.
+ * naming `cohort` when no person matches it, and what `storeMembers` or `dropMembers`
+ * rejected with.
  * Nothing is left in `dir` on a throw.
  */
 export async function buildExtract(options: ExtractOptions): Promise<ExtractResult> {
@@ -276,6 +284,21 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     const projectPseudonym = projectPseudonymizer(projectKey);
     projectKey.fill(0);
     let persons = 0;
+    // Members go to storeMembers (another connection) while the cohort is read.
+    const channel = new BatchChannel<ExtractMember[]>(MEMBER_QUEUE);
+    const storing: { error?: { cause: unknown } } = {};
+    const stored = options.storeMembers(channel).then(
+      () => {},
+      (cause: unknown) => {
+        storing.error = { cause };
+      },
+    );
+    /** Stops the members' COPY and waits for it, so the caller's connection is free again. */
+    const stopStoring = async (cause: unknown) => {
+      channel.fail(cause);
+      await stored;
+    };
+    let members: ExtractMember[] = [];
     const client = await options.pool.connect();
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -293,41 +316,46 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
           rowsOf(person, values),
         ];
         buckets.append(Number.parseInt(pp.slice(0, 2), 16), JSON.stringify(spilled));
-        membersFile.append(0, `${id} ${person.clusterId} ${pp}`);
+        membersFile.append(0, `${id} ${person.clusterId}`);
+        members.push({ clusterId: person.clusterId, projectPseudonym: pp });
+        if (members.length >= MEMBER_BATCH) {
+          if (storing.error) throw storing.error.cause;
+          await channel.push(members);
+          members = [];
+        }
         persons += 1;
       }
+      if (members.length > 0) await channel.push(members);
+      channel.close();
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
+      await stopStoring(error);
       throw error;
     } finally {
       client.release();
     }
-    if (persons === 0)
+    if (persons === 0) {
+      await stored;
       throw new KrpError(
         "KRP_ERR_UNPROCESSABLE",
         "cohort: no person matches it (0 persons), so there is nothing to release",
       );
+    }
     buckets.flush();
     membersFile.flush();
     const t1 = performance.now();
     // 2. Plan (throws DisclosureRefusedError).
-    const plan = planner.plan();
+    let plan: ReleasePlan;
+    try {
+      plan = planner.plan();
+    } catch (error) {
+      await stopStoring(error);
+      throw error;
+    }
     const t2 = performance.now();
 
-    // 3. Write the encrypted files bucket by bucket in pseudonym order, while the
-    // members are stored.
-    const abort = new AbortController();
-    const storing: { done: boolean; error?: { cause: unknown } } = { done: false };
-    const stored = options.storeMembers(releasedMembers(membersFile, plan, abort.signal)).then(
-      () => {
-        storing.done = true;
-      },
-      (cause: unknown) => {
-        storing.done = true;
-        storing.error = { cause };
-      },
-    );
+    // 3. Write the encrypted files bucket by bucket in pseudonym order.
     const columns = [
       "project_pseudonym",
       ...(layout === "record" ? ["dataset"] : []),
@@ -370,7 +398,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         rows += out.length;
         csv.write(out);
         parquet.write(out);
-        // Let the members stream to PostgreSQL between buckets.
+        // Let the members still queued stream to PostgreSQL between buckets.
         await new Promise((resolve) => setImmediate(resolve));
       }
       const files = [csv.close(), parquet.close()];
@@ -399,8 +427,11 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       codebookFile.write(`${JSON.stringify(codebook, null, 2)}\n`);
       files.push(codebookFile.close());
       const t3 = performance.now();
+      // 4. Members: stored; now drop the suppressed.
       await stored;
       if (storing.error) throw storing.error.cause;
+      for (const clusterIds of suppressedMembers(membersFile, plan))
+        await options.dropMembers(clusterIds);
       return {
         persons,
         rows,
@@ -417,8 +448,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         },
       };
     } catch (error) {
-      abort.abort();
-      await stored;
+      await stopStoring(error);
       throw error;
     } finally {
       key.fill(0);
