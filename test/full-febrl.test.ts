@@ -12,7 +12,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   harness = await startHarness("e2e_full", 20_000);
-}, 600_000);
+}, 900_000);
 
 afterAll(async () => {
   await harness?.stop();

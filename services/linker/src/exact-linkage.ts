@@ -135,11 +135,13 @@ export async function linkRecords(
       outcome.pprlRefused.push({ ref: ref(record), code: read.refused });
     const encoding = read && "encoding" in read ? read.encoding : null;
     // Probabilistic linkage only for a record alone in its cluster: exact beats it.
+    // A new record without an exact partner is alone in the cluster of its own pseudonym
+    // (a cluster of that name would hold a record with that pseudonym): no query needed.
     if (
       encoding &&
       !other.rows[0] &&
-      !(await clusterHasOthers(client, clusterId, record)) &&
-      clusterId === record.linkagePseudonym
+      clusterId === record.linkagePseudonym &&
+      (!before || !(await clusterHasOthers(client, clusterId, record)))
     ) {
       const match = await matchProbabilistically(client, record, encoding);
       outcome.review.push(...match.review);

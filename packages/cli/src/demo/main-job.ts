@@ -347,7 +347,9 @@ async function lagsOf(bus: Bus, groups: [string, TopicName][]): Promise<number> 
 async function waitFor(
   what: string,
   done: () => Promise<boolean>,
-  timeoutMs = 300_000,
+  // 10 minutes: all of FEBRL 4 through exact and probabilistic linkage took 4–5 minutes
+  // on the shared 2-core machine at load 20+.
+  timeoutMs = 600_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
