@@ -132,7 +132,8 @@ export function findWords(text: string, words: Set<string>, where: string): Hit[
  */
 export function findDates(text: string, dates: Set<string>, where: string): Hit[] {
   const hits: Hit[] = [];
-  for (const match of text.matchAll(/(?<![0-9])(\d{8})(?![0-9])/g)) {
+  // Bounded by non-alphanumerics (as identifiers): hex dumps of Bloom filters hold digit runs.
+  for (const match of text.matchAll(/(?<![0-9A-Za-z])(\d{8})(?![0-9A-Za-z])/g)) {
     const value = match[1] ?? "";
     if (dates.has(value)) hits.push({ where, value });
   }
