@@ -59,12 +59,37 @@ export async function migrate(url: string): Promise<string[]> {
   return applied.map((m) => m.name);
 }
 
+/**
+ * Checks a client out of `pool`, like `pool.connect()`, but safe against the server
+ * going away while it is out. pg-pool stops listening for a client's errors while it
+ * is checked out, so a connection the server drops between two queries (a restart, a
+ * failover) would be an unhandled 'error' event and crash the process. This client
+ * keeps a listener until `release()`: the error is recorded, the next query on it
+ * fails (a transient error the bus retries, see @kruispunt/bus retry.ts), and
+ * `release()` destroys it instead of returning it to the pool.
+ */
+export async function checkoutClient(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on("error", onError);
+  const release = client.release.bind(client);
+  client.release = (error?: Error | boolean) => {
+    client.off("error", onError);
+    client.release = release;
+    release(error ?? broken);
+  };
+  return client;
+}
+
 /** Runs `work` in a transaction: COMMIT if it resolves, ROLLBACK if it throws. */
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkoutClient(pool);
   try {
     await client.query("BEGIN");
     const result = await work(client);

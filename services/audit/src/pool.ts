@@ -41,6 +41,9 @@ export function writerPool(url: string, size = 5, role = AUDIT_WRITER_ROLE): pg.
   };
   // `verify` is pg-pool's hook run on each new client before it is handed out.
   const pool = new pg.Pool({ connectionString: url, max: size, verify } as pg.PoolConfig);
+  // An idle connection the server closes (a restart) is dropped and the next query
+  // reconnects; without a listener the 'error' event would crash the service.
+  pool.on("error", () => {});
   pool.on("connect", (client) => {
     settingRole.set(client, client.query(`SET ROLE ${role}`));
   });

@@ -35,7 +35,7 @@ import {
   type ReleasePlan,
 } from "@kruispunt/disclosure";
 import { KrpError } from "@kruispunt/service-kit";
-import type { Pool, PoolClient } from "@kruispunt/store";
+import { checkoutClient, type Pool, type PoolClient } from "@kruispunt/store";
 import Cursor from "pg-cursor";
 import { BatchChannel } from "./channel";
 import { buildCodebook } from "./codebook";
@@ -299,7 +299,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       await stored;
     };
     let members: ExtractMember[] = [];
-    const client = await options.pool.connect();
+    const client = await checkoutClient(options.pool);
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       // Room to sort the cohort by person in memory rather than in temporary files.
