@@ -314,11 +314,12 @@ export class Bus {
    * dead-lettered, see the module comment). Returns once the consumer is running.
    */
   async consume(options: ConsumeOptions): Promise<void> {
+    const heartbeatInterval = Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3));
     const consumer = this.kafka.consumer({
       groupId: this.name(options.groupId),
       allowAutoTopicCreation: false,
       sessionTimeout: this.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)),
+      heartbeatInterval,
     });
     const running: RunningConsumer = {
       consumer,
@@ -345,12 +346,23 @@ export class Bus {
         }));
         if (messages.length === 0) return;
         const context = { options, running, heartbeat, isRunning };
-        if (!(await this.attempt(context, messages))) {
-          // Bounded retries used up: isolate the poison message(s).
-          for (const message of messages) {
-            if (messages.length > 1 && (await this.attempt(context, [message]))) continue;
-            await this.deadLetter(options, message);
+        // kafkajs sends heartbeats only when asked to: a batch that takes longer than
+        // the session timeout (a loaded database, a big catch-up batch) would get this
+        // member evicted, its offset commit refused and the batch handed to another
+        // member, again and again. Keep heartbeating while the handler works.
+        const beating = setInterval(() => {
+          heartbeat().catch(() => {});
+        }, heartbeatInterval);
+        try {
+          if (!(await this.attempt(context, messages))) {
+            // Bounded retries used up: isolate the poison message(s).
+            for (const message of messages) {
+              if (messages.length > 1 && (await this.attempt(context, [message]))) continue;
+              await this.deadLetter(options, message);
+            }
           }
+        } finally {
+          clearInterval(beating);
         }
         this.observer.consumed?.(options.groupId, options.topic, messages.length);
         resolveOffset(batch.lastOffset());
@@ -486,6 +498,25 @@ export class Bus {
 
   /** Messages in `topic` not yet committed by `groupId` (sum over partitions). */
   async lag(groupId: string, topic: TopicName | AgencyTopic): Promise<number> {
+    const { total, committed } = await this.offsets(groupId, topic);
+    return total - committed;
+  }
+
+  /**
+   * Where `groupId` stands in `topic`: per partition the low and high watermarks and
+   * the group's committed offset (the next offset it would read; `low` if it never
+   * committed), and the sums `total` (messages now in Kafka) and `committed`
+   * (messages below the committed offsets), e.g. to check what a stopped consumer
+   * committed against what it stored.
+   */
+  async offsets(
+    groupId: string,
+    topic: TopicName | AgencyTopic,
+  ): Promise<{
+    total: number;
+    committed: number;
+    partitions: { partition: number; low: number; high: number; committed: number }[];
+  }> {
     const [ends, committed] = await Promise.all([
       this.admin.fetchTopicOffsets(this.name(topic)),
       this.admin.fetchOffsets({ groupId: this.name(groupId), topics: [this.name(topic)] }),
@@ -493,13 +524,77 @@ export class Bus {
     const done = new Map(
       (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const),
     );
-    let lag = 0;
-    for (const p of ends) {
-      const end = Number(p.high);
+    const partitions = ends.map((p) => {
+      const low = Number(p.low);
       const at = done.get(p.partition) ?? -1;
-      lag += at < 0 ? end - Number(p.low) : end - at;
+      return { partition: p.partition, low, high: Number(p.high), committed: at < 0 ? low : at };
+    });
+    return {
+      total: partitions.reduce((n, p) => n + p.high - p.low, 0),
+      committed: partitions.reduce((n, p) => n + p.committed - p.low, 0),
+      partitions,
+    };
+  }
+
+  /**
+   * Every message now in `topic` (from the low to the high watermark of each
+   * partition, as they were when called), with its headers as UTF-8 strings, in
+   * partition then offset order. For operators and tests (e.g. inspecting
+   * consumer.dead-letter); it reads through a throwaway consumer group that is
+   * deleted afterwards, so it moves no service's offsets. Rejects after
+   * `timeoutMs` (default 30 000) if the messages could not all be read.
+   */
+  async readTopic(
+    topic: TopicName | AgencyTopic,
+    timeoutMs = 30_000,
+  ): Promise<(BusMessage & { headers: Record<string, string> })[]> {
+    const name = this.name(topic);
+    const ends = await this.admin.fetchTopicOffsets(name);
+    const wanted = new Map(
+      ends
+        .filter((p) => Number(p.high) > Number(p.low))
+        .map((p) => [p.partition, Number(p.high) - 1] as const),
+    );
+    const seen: (BusMessage & { headers: Record<string, string> })[] = [];
+    if (wanted.size === 0) return seen;
+    const groupId = `${this.namespace}reader-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: name, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`read ${seen.length} messages of ${name} in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        consumer
+          .run({
+            eachMessage: async ({ partition, message }) => {
+              const last = wanted.get(partition);
+              if (last === undefined || Number(message.offset) > last) return;
+              seen.push({
+                topic,
+                partition,
+                offset: message.offset,
+                key: message.key?.toString("utf8") ?? "",
+                value: message.value ?? new Uint8Array(),
+                headers: Object.fromEntries(
+                  Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+                ),
+              });
+              if (Number(message.offset) === last) wanted.delete(partition);
+              if (wanted.size === 0) resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect().catch(() => {});
+      await this.admin.deleteGroups([groupId]).catch(() => {});
     }
-    return lag;
+    return seen.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
   }
 
   /**
