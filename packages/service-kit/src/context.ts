@@ -137,8 +137,23 @@ export async function runService(
   const { logger, bus, pool, config } = context;
   const app = await build(context);
   let stopping = false;
-  app.addHook("onRequest", async () => {
-    if (stopping) throw new KrpError("KRP_ERR_UNAVAILABLE", "the service is shutting down");
+  app.addHook("onRequest", async (request, reply) => {
+    if (!stopping) return;
+    const route = request.routeOptions.url;
+    // Still alive while it drains: liveness answers, readiness says why not.
+    if (route === "/healthz" || route === "/health/live") return;
+    if (route === "/readyz" || route === "/health/ready") {
+      return reply
+        .code(503)
+        .header("retry-after", "5")
+        .send({ status: "unavailable", service, reason: "shutting down" });
+    }
+    throw new KrpError("KRP_ERR_UNAVAILABLE", "the service is shutting down");
+  });
+  // A request in hand when the signal came finishes, and then its connection closes:
+  // an idle keep-alive connection would hold app.close() for the keep-alive timeout.
+  app.addHook("onSend", async (_request, reply) => {
+    if (stopping) reply.header("connection", "close");
   });
   const stop = async (signal: string) => {
     if (stopping) return;
