@@ -286,10 +286,12 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         ctx.metrics.recordsOut.inc({ stage: "intake" }, verdict.accepted);
         for (const refusal of verdict.refusals)
           ctx.metrics.recordsRefused.inc({ stage: "intake", reason: refusal.code });
-        // Three independent writes at once; all settle before a failure is reported,
-        // so the catch below never races the "complete" status.
+        // The audit entry and the quality profile at once, and only then "complete":
+        // a crash between them leaves an audited upload that is not complete (the
+        // agency re-sends it, every record "unchanged"), never a complete upload
+        // without its audit entry. All settle before a failure is reported, so the
+        // catch below never races the "complete" status.
         const written = await Promise.allSettled([
-          finishUpload(ctx.pool, uploadId, "complete"),
           saveProfile(ctx.pool, uploadId, agency, dataset, profiler.finish()),
           ctx.audit.record({
             actor: agency,
@@ -305,6 +307,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           }),
         ]);
         for (const w of written) if (w.status === "rejected") throw w.reason;
+        await finishUpload(ctx.pool, uploadId, "complete");
         return verdict;
       } catch (error) {
         if (error instanceof UploadFormatError) {
