@@ -13,6 +13,12 @@ export interface RunningServices {
   stop: (graceMs?: number) => Promise<void>;
   /** Stops one service gracefully and starts it again (e.g. after a key rotation). */
   restart: (service: ServiceName) => Promise<void>;
+  /**
+   * SIGTERM to one service (graceful shutdown: it drains, see service-kit's
+   * runService); resolves with its exit code once it is gone (null if a signal
+   * ended it: SIGKILL after `graceMs`, default 30 000).
+   */
+  terminate: (service: ServiceName, graceMs?: number) => Promise<number | null>;
   /** SIGKILL to one service (a crash: no drain, no commit); resolves when it is gone. */
   kill: (service: ServiceName) => Promise<void>;
   /** Starts a service that is not running (after `kill`), with the same environment. */
@@ -84,6 +90,12 @@ export function startServices(
       const child = processes.get(service);
       if (child) await stopChild(child, 15_000);
       spawnService(service);
+    },
+    terminate: async (service, graceMs = 30_000) => {
+      const child = processes.get(service);
+      if (!child) throw new Error(`${service} was never started`);
+      await stopChild(child, graceMs);
+      return child.exitCode;
     },
     kill: async (service) => {
       const child = processes.get(service);
