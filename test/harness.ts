@@ -73,17 +73,83 @@ export function serviceExit(services: RunningServices, dataDir: string): Promise
   return exited;
 }
 
-export interface Harness {
+/** The five services running against their own database, data directory and namespace. */
+export interface Stack {
   name: string;
   client: KruispuntClient;
   pool: Pool;
-  summary: Summary;
-  dataDir: string;
-  outDir: string;
-  urls: Record<ServiceName, string>;
   services: RunningServices;
+  urls: Record<ServiceName, string>;
+  dataDir: string;
   namespace: string;
+  databaseUrl: string;
+  /** SIGTERM to every service (see RunningServices.stop), then closes `pool`. */
   stop: () => Promise<void>;
+}
+
+export interface StackOptions {
+  /** Picks the database (kruispunt_<name>), `.data/<name>` and the Kafka namespace (slotted). */
+  name: string;
+  /** Added to every service's default port (plus this slot's offset). */
+  portOffset: number;
+  /** Default KAFKA_BROKERS (the shared broker). */
+  kafkaBrokers?: string[];
+  /** Server URL without a database (default postgres://postgres@127.0.0.1:5432). */
+  postgres?: string;
+  /** Extra environment for the services (e.g. KAFKA_SESSION_TIMEOUT_MS). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts the five services against a fresh database (dropped and migrated), data
+ * directory (fresh keys) and Kafka namespace, and resolves once every service is
+ * ready. The one start shared by `startHarness` and the fault tests (test/faults).
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const name = slotted(options.name);
+  const portOffset = servicePortOffset(options.portOffset);
+  const postgres = options.postgres ?? "postgres://postgres@127.0.0.1:5432";
+  const databaseUrl = `${postgres}/kruispunt_${name}`;
+  const dataDir = join(REPO_ROOT, ".data", name);
+  const namespace = `${name}-${Date.now()}.`;
+  const admin = createPool(`${postgres}/postgres`, 1);
+  await admin.query(`DROP DATABASE IF EXISTS kruispunt_${name} WITH (FORCE)`);
+  await admin.end();
+  rmSync(dataDir, { recursive: true, force: true });
+  await prepareDatabase(databaseUrl);
+  await initKeys(join(dataDir, "keys"));
+  const services = startServices(
+    dataDir,
+    {
+      KAFKA_BROKERS: (options.kafkaBrokers ?? KAFKA_BROKERS).join(","),
+      KAFKA_NAMESPACE: namespace,
+      DATABASE_URL: databaseUrl,
+      ...options.env,
+    },
+    portOffset,
+  );
+  const urls = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s] + portOffset}`]),
+  ) as Record<ServiceName, string>;
+  const client = new KruispuntClient({ keysDir: join(dataDir, "keys"), urls, env: {} });
+  const pool = createPool(databaseUrl, 2);
+  const stop = async () => {
+    await services.stop();
+    await pool.end();
+  };
+  try {
+    // Generous: on a loaded machine five tsx start-ups can take minutes.
+    await Promise.race([client.waitReady(SERVICE_NAMES, 240_000), serviceExit(services, dataDir)]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name, client, pool, services, urls, dataDir, namespace, databaseUrl, stop };
+}
+
+export interface Harness extends Stack {
+  summary: Summary;
+  outDir: string;
 }
 
 /**
@@ -97,57 +163,26 @@ export async function startHarness(
   limitPairs?: number,
   mode: "keyed" | "blind" = "keyed",
 ): Promise<Harness> {
-  name = slotted(name);
-  portOffset = servicePortOffset(portOffset);
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/kruispunt_${name}`;
-  const dataDir = join(REPO_ROOT, ".data", name);
-  const outDir = join(REPO_ROOT, "out", name);
-  const namespace = `${name}-${Date.now()}.`;
-  const admin = createPool("postgres://postgres@127.0.0.1:5432/postgres", 1);
-  await admin.query(`DROP DATABASE IF EXISTS kruispunt_${name} WITH (FORCE)`);
-  await admin.end();
-  rmSync(dataDir, { recursive: true, force: true });
+  const outDir = join(REPO_ROOT, "out", slotted(name));
   rmSync(outDir, { recursive: true, force: true });
-  await prepareDatabase(databaseUrl);
-  await initKeys(join(dataDir, "keys"));
-  const services: RunningServices = startServices(
-    dataDir,
-    {
-      KAFKA_BROKERS: KAFKA_BROKERS.join(","),
-      KAFKA_NAMESPACE: namespace,
-      DATABASE_URL: databaseUrl,
-    },
-    portOffset,
-  );
-  const urls = Object.fromEntries(
-    SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s] + portOffset}`]),
-  ) as Record<ServiceName, string>;
-  const client = new KruispuntClient({ keysDir: join(dataDir, "keys"), urls, env: {} });
-  const pool = createPool(databaseUrl, 2);
-  const stop = async () => {
-    await services.stop();
-    await pool.end();
-  };
-  const exited = serviceExit(services, dataDir);
+  const stack = await startStack({ name, portOffset });
   try {
-    // Generous: on a loaded machine five tsx start-ups can take minutes.
-    await Promise.race([client.waitReady(SERVICE_NAMES, 240_000), exited]);
     const summary = await Promise.race([
       runMainJob({
-        client,
+        client: stack.client,
         febrlDir: FEBRL_DIR,
         outDir,
         kafkaBrokers: KAFKA_BROKERS,
-        kafkaNamespace: namespace,
+        kafkaNamespace: stack.namespace,
         limitPairs,
         mode,
         say: () => {},
       }),
-      exited,
+      serviceExit(stack.services, stack.dataDir),
     ]);
-    return { name, client, pool, summary, dataDir, outDir, urls, services, namespace, stop };
+    return { ...stack, summary, outDir };
   } catch (error) {
-    await stop();
+    await stack.stop();
     throw error;
   }
 }

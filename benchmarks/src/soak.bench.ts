@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { SERVICE_NAMES } from "@kruispunt/service-kit";
-import { recordsCsv, startStack, upload } from "../../test/faults/stack";
+import { recordsCsv, startFaultStack, upload } from "../../test/faults/stack";
 
 const MAX_SECONDS = Number(process.env.SOAK_MAX_SECONDS ?? 60);
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -34,9 +34,9 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
 
-const stack = await startStack({
+const stack = await startFaultStack({
   name: "soak",
-  portOffset: 52_500,
+  portOffset: 24_000,
   kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
   postgres: "postgres://postgres@127.0.0.1:5432",
 });

@@ -5,83 +5,26 @@
  * synthetic, one unique soc_sec_id per record id, so "stored exactly once" can be
  * counted in the linker's and release's tables.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  initKeys,
-  KruispuntClient,
-  prepareDatabase,
-  type RunningServices,
-  startServices,
-} from "@kruispunt/cli";
-import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "@kruispunt/service-kit";
-import { createPool, type Pool } from "@kruispunt/store";
-import { SLOT_PORT_OFFSET, slotted } from "../harness";
+import { REPO_ROOT } from "@kruispunt/service-kit";
+import type { Pool } from "@kruispunt/store";
+import { type Stack, type StackOptions, startStack } from "../harness";
 
+export type { Stack } from "../harness";
 export const ALPHA = { sub: "alpha", role: "agency" as const };
-export const AUDITOR = { sub: "auditor", role: "auditor" as const };
 
-export interface Stack {
-  name: string;
-  client: KruispuntClient;
-  pool: Pool;
-  services: RunningServices;
-  urls: Record<ServiceName, string>;
-  dataDir: string;
-  namespace: string;
-  databaseUrl: string;
-  stop: () => Promise<void>;
-}
-
-export interface StackOptions {
-  name: string;
-  portOffset: number;
-  kafkaBrokers: string[];
-  /** Server URL without a database, e.g. postgres://postgres@127.0.0.1:5432 */
-  postgres: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-export async function startStack(options: StackOptions): Promise<Stack> {
-  const name = slotted(options.name);
-  const portOffset = options.portOffset + SLOT_PORT_OFFSET;
-  const databaseUrl = `${options.postgres}/kruispunt_${name}`;
-  const dataDir = join(REPO_ROOT, ".data", name);
-  const namespace = `${name}-${Date.now()}.`;
-  const admin = createPool(`${options.postgres}/postgres`, 1);
-  await admin.query(`DROP DATABASE IF EXISTS kruispunt_${name} WITH (FORCE)`);
-  await admin.end();
-  rmSync(dataDir, { recursive: true, force: true });
-  await prepareDatabase(databaseUrl);
-  await initKeys(join(dataDir, "keys"));
-  const services = startServices(
-    dataDir,
-    {
-      KAFKA_BROKERS: options.kafkaBrokers.join(","),
-      KAFKA_NAMESPACE: namespace,
-      DATABASE_URL: databaseUrl,
-      ...options.env,
-    },
-    portOffset,
-  );
-  const urls = Object.fromEntries(
-    SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s] + portOffset}`]),
-  ) as Record<ServiceName, string>;
-  const client = new KruispuntClient({ keysDir: join(dataDir, "keys"), urls, env: {} });
-  const pool = createPool(databaseUrl, 2);
-  const stop = async () => {
-    await services.stop();
-    await pool.end();
-  };
+/** `startStack` (test/harness.ts), then alpha registers dataset `persons`. */
+export async function startFaultStack(options: StackOptions): Promise<Stack> {
+  const stack = await startStack(options);
   try {
-    await client.waitReady(SERVICE_NAMES, 300_000);
     const contract = JSON.parse(
       readFileSync(join(REPO_ROOT, "packages", "cli", "examples", "contract.json"), "utf8"),
     );
-    await client.request("intake", "PUT", "/v1/datasets/persons", ALPHA, contract);
-    return { name, client, pool, services, urls, dataDir, namespace, databaseUrl, stop };
+    await stack.client.request("intake", "PUT", "/v1/datasets/persons", ALPHA, contract);
+    return stack;
   } catch (error) {
-    await stop();
+    await stack.stop();
     throw error;
   }
 }
@@ -100,8 +43,11 @@ export function recordsCsv(from: number, count: number): string {
 }
 
 export interface UploadOutcome {
+  /** HTTP status, 0 if the connection failed (no verdict). */
   status: number;
   accepted: number;
+  /** The upload's id from a 200 verdict, else "". */
+  uploadId: string;
 }
 
 /** Uploads one CSV chunk as alpha; resolves with the HTTP status (0 if the connection failed). */
@@ -116,10 +62,13 @@ export async function upload(stack: Stack, csv: string): Promise<UploadOutcome> 
       body: csv,
       signal: AbortSignal.timeout(120_000),
     });
-    const body = (await response.json().catch(() => ({}))) as { accepted?: number };
-    return { status: response.status, accepted: body.accepted ?? 0 };
+    const body = (await response.json().catch(() => ({}))) as {
+      accepted?: number;
+      uploadId?: string;
+    };
+    return { status: response.status, accepted: body.accepted ?? 0, uploadId: body.uploadId ?? "" };
   } catch {
-    return { status: 0, accepted: 0 };
+    return { status: 0, accepted: 0, uploadId: "" };
   }
 }
 
@@ -133,11 +82,12 @@ export async function storedCounts(pool: Pool) {
   return rows[0] as { linker: number; pseudonyms: number; release: number };
 }
 
-/** Polls `check` every 500 ms until it is true; rejects after `timeoutMs` naming `what`. */
+/** Polls `check` every `pollMs` (default 500) until it is true; rejects after `timeoutMs` naming `what`. */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   timeoutMs: number,
+  pollMs = 500,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -148,6 +98,6 @@ export async function waitFor(
     }
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
