@@ -4,8 +4,9 @@
  * database starts its own here (its own ports and data directories under
  * .data/faults-*) and stops only that one.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "@kruispunt/service-kit";
 import { SLOT_PORT_OFFSET, slotted } from "../harness";
@@ -14,65 +15,92 @@ const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
 export interface PrivateKafka {
   brokers: string[];
+  /** Starts the broker (formats its log directory on first start); returns once it serves. */
   start: () => void;
+  /** Controlled shutdown (SIGTERM; SIGKILL after 30 s). */
   stop: () => void;
+  /** Stops the broker and deletes its state (log directory, configuration, log). */
+  destroy: () => void;
 }
 
-/** A single-node KRaft broker on 127.0.0.1:19092+slot×10 (controller +1), data in .data/<name>. */
+/**
+ * A single-node KRaft broker on 127.0.0.1:19092+slot×10 (controller +1), state in
+ * .data/<name>, log in .data/logs/<name>.log. The jars are the shared broker's (.data/kafka/libs, fetched there by
+ * deploy/kafka.sh if missing), so deleting the state does not mean fetching them again.
+ */
 export function privateKafka(name = slotted("faults-kafka")): PrivateKafka {
   const port = 19_092 + SLOT_PORT_OFFSET / 10;
   const state = join(REPO_ROOT, ".data", name);
-  const shared = join(REPO_ROOT, ".data", "kafka", "libs");
   const env = {
     ...process.env,
     KAFKA_PORT: String(port),
     KAFKA_CONTROLLER_PORT: String(port + 1),
     KAFKA_STATE_DIR: state,
-    KAFKA_LOG_FILE: join(state, "kafka.log"),
-    // Reuse the jars the shared broker's start fetched, if this checkout has them.
-    ...(existsSync(join(shared, ".pom.sha256")) ? { KAFKA_LIBS_DIR: shared } : {}),
+    // Outside the state directory, so that it outlives `destroy` for a post-mortem.
+    KAFKA_LOG_FILE: join(REPO_ROOT, ".data", "logs", `${name}.log`),
+    KAFKA_LIBS_DIR: join(REPO_ROOT, ".data", "kafka", "libs"),
     KAFKA_HEAP: "-Xms128m -Xmx384m",
   };
   const script = join(REPO_ROOT, "deploy", "kafka.sh");
   const run = (command: string) =>
     execFileSync("bash", [script, command], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const stop = () => run("stop");
   return {
     brokers: [`127.0.0.1:${port}`],
     start: () => {
       mkdirSync(state, { recursive: true });
       run("start");
     },
-    stop: () => run("stop"),
+    stop,
+    destroy: () => {
+      stop();
+      rmSync(state, { recursive: true, force: true });
+    },
   };
 }
 
 export interface PrivatePostgres {
   port: number;
   url: (database: string) => string;
+  /** initdb if there is no cluster yet, then start it; returns once it accepts connections. */
   start: () => void;
   /** Fast shutdown (clients are disconnected, as in a failover or a restart). */
   stop: () => void;
+  /** Stops the cluster (immediate) and deletes its data directory. */
   destroy: () => void;
 }
 
-/** A PostgreSQL 15 cluster (initdb, trust auth) on 127.0.0.1:15432+slot, data in .data/<name>. */
+/**
+ * A PostgreSQL 15 cluster (initdb, trust auth, fsync off) on 127.0.0.1:15432+slot.
+ * Its data directory is under the system temp directory (os.tmpdir()/kruispunt-<name>),
+ * not the checkout: initdb and postgres refuse to run as root, so as root (CI's
+ * .ci/run) they run as the `postgres` user (runuser), which must be able to reach the
+ * directory. PG_BIN overrides /usr/lib/postgresql/15/bin.
+ */
 export function privatePostgres(name = slotted("faults-pg")): PrivatePostgres {
   const port = 15_432 + SLOT_PORT_OFFSET / 100;
-  const data = join(REPO_ROOT, ".data", name);
-  const pgCtl = (...args: string[]) =>
-    execFileSync(join(PG_BIN, "pg_ctl"), ["-D", data, "-w", "-t", "60", ...args], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+  const data = join(tmpdir(), `kruispunt-${name}`);
+  const asRoot = process.getuid?.() === 0;
+  /** Runs a PostgreSQL program, as the postgres user when we are root. */
+  const run = (program: string, args: string[], stdio: "ignore" | "inherit" = "inherit") => {
+    const [file, argv] = asRoot
+      ? ["runuser", ["-u", "postgres", "--", join(PG_BIN, program), ...args]]
+      : [join(PG_BIN, program), args];
+    execFileSync(file, argv, { stdio: ["ignore", "ignore", stdio] });
+  };
+  const pgCtl = (...args: string[]) => run("pg_ctl", ["-D", data, "-w", "-t", "60", ...args]);
   return {
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     start: () => {
       if (!existsSync(join(data, "PG_VERSION"))) {
         rmSync(data, { recursive: true, force: true });
-        execFileSync(
-          join(PG_BIN, "initdb"),
+        mkdirSync(data, { recursive: true, mode: 0o700 });
+        if (asRoot) execFileSync("chown", ["postgres:", data]);
+        run(
+          "initdb",
           ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
-          { stdio: "ignore" },
+          "ignore",
         );
       }
       pgCtl(
@@ -85,9 +113,13 @@ export function privatePostgres(name = slotted("faults-pg")): PrivatePostgres {
     },
     stop: () => pgCtl("-m", "fast", "stop"),
     destroy: () => {
-      spawnSync(join(PG_BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"], {
-        stdio: "ignore",
-      });
+      if (existsSync(join(data, "postmaster.pid"))) {
+        try {
+          run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"], "ignore");
+        } catch {
+          // not running (a stale pid file): nothing to stop
+        }
+      }
       rmSync(data, { recursive: true, force: true });
     },
   };
