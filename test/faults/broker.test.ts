@@ -1,16 +1,20 @@
 /**
  * Stop and start the Kafka broker during an upload: no record that got a 2xx
- * verdict is lost. Runs its OWN broker (deploy/kafka.sh on 127.0.0.1:19092+slot,
- * data in .data/faults-kafka*) and stops only that one; PostgreSQL is the shared
- * server (own database).
+ * verdict is lost. Runs its OWN broker (deploy/kafka.sh on 127.0.0.1:19092+slot×10,
+ * state in .data/faults-kafka*, deleted afterwards) and stops only that one;
+ * PostgreSQL is the shared server (own database).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-/** Fault tests run with KRUISPUNT_FAULTS=1 (they start their own brokers, databases and kill services). */
+/**
+ * Behind KRUISPUNT_FAULTS=1 for now: it passed on its own, but in a run of all the
+ * fault files its private broker was gone when the services connected (not yet
+ * understood; its log is kept in .data/logs/faults-kafka*.log).
+ */
 const enabled = process.env.KRUISPUNT_FAULTS === "1";
 
 import { type PrivateKafka, privateKafka } from "./infra";
-import { recordsCsv, type Stack, startStack, upload, waitFor } from "./stack";
+import { recordsCsv, type Stack, startFaultStack, upload, waitFor } from "./stack";
 
 const CHUNK = 250;
 let kafka: PrivateKafka;
@@ -19,18 +23,18 @@ let stack: Stack;
 beforeAll(async () => {
   if (!enabled) return;
   kafka = privateKafka();
+  kafka.destroy(); // what an interrupted run left behind
   kafka.start();
-  stack = await startStack({
+  stack = await startFaultStack({
     name: "e2e_faults_broker",
     portOffset: 22_020,
     kafkaBrokers: kafka.brokers,
-    postgres: "postgres://postgres@127.0.0.1:5432",
     env: { KAFKA_SESSION_TIMEOUT_MS: "6000" },
   });
 });
 afterAll(async () => {
   await stack?.stop();
-  kafka?.stop();
+  kafka?.destroy();
 });
 
 describe.skipIf(!enabled)("the broker stops and starts during uploads", () => {
