@@ -97,7 +97,7 @@ describe(`kill -9 of each service during a ${N}-record stream`, () => {
           const c = await storedCounts(stack.pool);
           return c.linker >= N && c.release >= N;
         },
-        120_000 + N * 5,
+        240_000 + N * 10,
       );
       expect(await storedCounts(stack.pool)).toEqual({ linker: N, pseudonyms: N, release: N });
       const { rows: ids } = await stack.pool.query<{ n: number; ids: number }>(
