@@ -116,13 +116,21 @@ export async function kafkaTopicDirs(brokers: string[], namespace: string): Prom
 }
 
 /**
- * Raw quasi-identifier values (given names, surnames) of at least `minLength`
- * letters that occur as whole words in `text` (case-insensitive; bytes read as latin1).
+ * Raw quasi-identifier values (given names, surnames; `words` lower-cased, five letters
+ * or more) that occur in `text` as whole tokens bounded by non-alphanumerics and written
+ * as a name is written: lower case, upper case or capitalised (bytes read as latin1).
  */
 export function findWords(text: string, words: Set<string>, where: string): Hit[] {
   const hits: Hit[] = [];
-  for (const match of text.toLowerCase().matchAll(/[a-z]{5,}/g))
-    if (words.has(match[0])) hits.push({ where, value: match[0] });
+  // A name at rest stands as a whole token written as a name is (brody, BRODY, Brody).
+  // Base64 of ciphertext is one long alphanumeric token of mixed case: read
+  // case-insensitively and split at digits it once gave "vW7bRoDy1_" → brody in a CI run.
+  for (const match of text.matchAll(/(?<![0-9A-Za-z])[A-Za-z]{5,}(?![0-9A-Za-z])/g)) {
+    const token = match[0];
+    if (!/^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)$/.test(token)) continue;
+    const word = token.toLowerCase();
+    if (words.has(word)) hits.push({ where, value: word });
+  }
   return hits;
 }
 
