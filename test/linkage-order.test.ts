@@ -12,7 +12,13 @@
  *   unlinks, with audited "unlink" decisions and an UNLINKED event.
  */
 import type { PseudonymisedRecord } from "@kruispunt/contracts";
-import { type LinkDecision, linkRecords, type Rekeyer, updateDirectory } from "@kruispunt/linker";
+import {
+  decisionAuditEntry,
+  type LinkDecision,
+  linkRecords,
+  type Rekeyer,
+  updateDirectory,
+} from "@kruispunt/linker";
 import { createPool, ensureDatabase, inTransaction, migrate, type Pool } from "@kruispunt/store";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -250,6 +256,47 @@ describe("incremental linkage", () => {
         method: "exact",
         score: 1,
       },
+    ]);
+  });
+});
+
+describe("link decisions are a per-pair transition log", () => {
+  it("a pair linked, unlinked by a withdrawal and linked again keeps three decisions, each audited once", async () => {
+    await reset();
+    const history = [
+      [rec("a", "r1", 1, 1), rec("b", "r2", 1, 1)],
+      [rec("b", "r2", 2, null)],
+      [rec("b", "r2", 3, 1)],
+    ];
+    const outcomes = await apply(history);
+    const stored = await pool.query(
+      "SELECT left_ref, right_ref, seq, outcome, method FROM linker.decisions ORDER BY seq",
+    );
+    const pair = { left_ref: "alpha/a/r1", right_ref: "beta/b/r2" };
+    expect(stored.rows).toEqual([
+      { ...pair, seq: 1, outcome: "link", method: "exact" },
+      { ...pair, seq: 2, outcome: "unlink", method: "withdrawal" },
+      { ...pair, seq: 3, outcome: "link", method: "exact" },
+    ]);
+    const audited = outcomes.flatMap((o) =>
+      o.decisions.map((d) => decisionAuditEntry(d, { actor: "linker", role: "service" })),
+    );
+    expect(audited.map((a) => [a.object, a.details.outcome, a.counts.pairs])).toEqual([
+      ["alpha/a/r1 beta/b/r2", "link", 1],
+      ["alpha/a/r1 beta/b/r2", "unlink", -1],
+      ["alpha/a/r1 beta/b/r2", "link", 1],
+    ]);
+    expect(new Set(audited.map((a) => a.eventId)).size).toBe(3);
+    // Kafka redelivers the last batch: nothing new is stored, and its decision is audited
+    // under the same event id (the audit service takes it once).
+    const [again] = await apply([history[2] as PseudonymisedRecord[]]);
+    expect(
+      again?.decisions.map(
+        (d) => decisionAuditEntry(d, { actor: "linker", role: "service" }).eventId,
+      ),
+    ).toEqual([audited[2]?.eventId]);
+    expect((await pool.query("SELECT count(*)::int AS n FROM linker.decisions")).rows).toEqual([
+      { n: 3 },
     ]);
   });
 });

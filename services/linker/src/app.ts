@@ -15,6 +15,7 @@ import {
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
 import { unblindRecords } from "./blind";
+import { decisionAuditEntry } from "./decisions";
 import { updateDirectory } from "./directory";
 import { directoryRoutes } from "./directory-routes";
 import { linkRecords } from "./exact-linkage";
@@ -89,6 +90,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
          WHERE outcome = 'link'
            AND left_ref = least(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
            AND right_ref = greatest(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
+         ORDER BY seq DESC LIMIT 1 -- a relinked pair: the method of its latest link
        ) d ON true -- refs compared bytewise (COLLATE "C") as the linker sorts them in JS
        WHERE a.agency = $1 AND a.dataset = $2 AND b.agency = $3 AND b.dataset = $4
          AND NOT a.withdrawn AND NOT b.withdrawn
@@ -145,15 +147,9 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         })),
       );
       await ctx.audit.record(
-        ...outcome.decisions.map((d) => ({
-          eventId: derivedEventId("link.decision", d.left, d.right, d.outcome),
-          actor: "linker",
-          role: "service",
-          action: "link.decision",
-          object: `${d.left} ${d.right}`,
-          counts: { pairs: d.outcome === "link" ? 1 : -1 },
-          details: { outcome: d.outcome, method: d.method, score: d.score, cluster: d.clusterId },
-        })),
+        ...outcome.decisions.map((d) =>
+          decisionAuditEntry(d, { actor: "linker", role: "service" }),
+        ),
       );
       await ctx.audit.record(
         ...outcome.review.map((r) => ({

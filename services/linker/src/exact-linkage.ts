@@ -23,6 +23,7 @@
  */
 import type { LinkageEvent, PseudonymisedRecord } from "@kruispunt/contracts";
 import type { PoolClient } from "@kruispunt/store";
+import { decideWithPartners, type LinkDecision, recordRef } from "./decisions";
 import { alignKeys, lockKeyState, type Rekeyer } from "./key-state";
 import {
   conflictingGroup,
@@ -30,22 +31,12 @@ import {
   matchProbabilistically,
   type ReviewItem,
   readEncoding,
-  recordRef,
   storeEncoding,
 } from "./probabilistic-linkage";
 
-export interface LinkDecision {
-  left: string;
-  right: string;
-  clusterId: string;
-  method: string;
-  score: number;
-  outcome: "link" | "unlink";
-}
-
 export interface LinkOutcome {
   events: LinkageEvent[];
-  /** Decisions touched by this batch (new or already stored), for the audit trail. */
+  /** Decisions touched by this batch (new or already current), for the audit trail. */
   decisions: LinkDecision[];
   stale: number;
   /** Records refused because their pseudonym was made under a different key. */
@@ -293,45 +284,4 @@ async function withdraw(
     method: "withdrawal",
     score: 0,
   });
-}
-
-/**
- * Records one decision between `record` and every current member of `clusterId`
- * from another dataset (pairs named in sorted order, so each is stored once).
- */
-export async function decideWithPartners(
-  client: PoolClient,
-  record: RecordKey,
-  clusterId: string,
-  how: Pick<LinkDecision, "method" | "score" | "outcome">,
-  outcome: Pick<LinkOutcome, "decisions">,
-): Promise<void> {
-  const partners = await client.query<{
-    agency: string;
-    dataset: string;
-    source_record_id: string;
-  }>(
-    `SELECT agency, dataset, source_record_id FROM linker.records
-     WHERE cluster_id = $1 AND NOT withdrawn AND NOT (agency = $2 AND dataset = $3)`,
-    [clusterId, record.agency, record.dataset],
-  );
-  for (const p of partners.rows) {
-    const partner = ref({
-      agency: p.agency,
-      dataset: p.dataset,
-      sourceRecordId: p.source_record_id,
-    });
-    const [left, right] = [ref(record), partner].sort() as [string, string];
-    const decision: LinkDecision = { left, right, clusterId, ...how };
-    await storeDecision(client, decision);
-    outcome.decisions.push(decision);
-  }
-}
-
-async function storeDecision(client: PoolClient, d: LinkDecision): Promise<void> {
-  await client.query(
-    `INSERT INTO linker.decisions (left_ref, right_ref, cluster_id, method, score, outcome)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (left_ref, right_ref, outcome) DO NOTHING`,
-    [d.left, d.right, d.clusterId, d.method, d.score, d.outcome],
-  );
 }

@@ -3,6 +3,7 @@
  * applied batch by batch and the reference directory. The service starts from main.ts.
  */
 
+export { decisionAuditEntry, type LinkDecision } from "./decisions";
 export {
   type DirectoryAnswer,
   type DirectoryHolder,
@@ -10,5 +11,5 @@ export {
   updateDirectory,
 } from "./directory";
 export { DIRECTORY_ROLES, directoryRoutes } from "./directory-routes";
-export { type LinkDecision, type LinkOutcome, linkRecords } from "./exact-linkage";
+export { type LinkOutcome, linkRecords } from "./exact-linkage";
 export type { Rekeyer } from "./key-state";

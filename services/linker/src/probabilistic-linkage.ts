@@ -22,11 +22,9 @@
 import type { PseudonymisedRecord } from "@kruispunt/contracts";
 import { DEFAULT_THRESHOLDS, type Encoding, fromWire, PprlError, Scorer } from "@kruispunt/pprl";
 import type { PoolClient } from "@kruispunt/store";
+import { recordRef } from "./decisions";
 
 const scorer = new Scorer();
-
-export const recordRef = (r: { agency: string; dataset: string; sourceRecordId: string }) =>
-  `${r.agency}/${r.dataset}/${r.sourceRecordId}`;
 
 /** A candidate chosen for a probabilistic link. */
 export interface PprlLink {

@@ -6,11 +6,11 @@
  */
 import { TOPICS } from "@kruispunt/bus";
 import { encodeEvent, type LinkageEvent } from "@kruispunt/contracts";
-import { derivedEventId, KrpError, type ServiceContext } from "@kruispunt/service-kit";
+import { KrpError, type ServiceContext } from "@kruispunt/service-kit";
 import { inTransaction, type PoolClient } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
+import { decideWithPartners, decisionAuditEntry, type LinkDecision } from "./decisions";
 import { updateDirectory } from "./directory";
-import { decideWithPartners, type LinkDecision } from "./exact-linkage";
 import { lockKeyState } from "./key-state";
 
 /** Roles that may read and resolve the queue. */
@@ -284,15 +284,9 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           reference: String(id),
           details: { decision, reason, score: result.row.score },
         },
-        ...result.decisions.map((d) => ({
-          eventId: derivedEventId("link.decision", d.left, d.right, d.outcome),
-          actor: request.user.sub,
-          role: request.user.role,
-          action: "link.decision",
-          object: `${d.left} ${d.right}`,
-          counts: { pairs: 1 },
-          details: { outcome: d.outcome, method: d.method, score: d.score, cluster: d.clusterId },
-        })),
+        ...result.decisions.map((d) =>
+          decisionAuditEntry(d, { actor: request.user.sub, role: request.user.role }),
+        ),
       );
       for (const d of result.decisions)
         ctx.metrics.linkDecisions.inc({ method: d.method, outcome: d.outcome });
