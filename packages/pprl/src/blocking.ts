@@ -4,8 +4,7 @@
  * scored once, however many keys it shares):
  *   "sn+yob"  Double Metaphone of the surname, year of birth
  *   "gn+yob"  Double Metaphone of the given name, year of birth
- *   "names+pc1" both names' Double Metaphone codes, sorted (given name and surname
- *             swapped), and the postcode's first digit (empty when missing)
+ *   "names"   both names' Double Metaphone codes, sorted (given name and surname swapped)
  *   "dob"     the full date of birth
  *   "pc+sub"  postcode and the suburb's Double Metaphone code
  * Each key is the first 16 hex digits of HMAC-SHA-256(K_block, pass ‖ 0x00 ‖ value),
@@ -34,11 +33,7 @@ export function blockingValues(n: Readonly<Record<string, string>>): [string, st
   const out: [string, string][] = [];
   if (sn && yob) out.push(["sn+yob", `${sn}\u0000${yob}`]);
   if (gn && yob) out.push(["gn+yob", `${gn}\u0000${yob}`]);
-  // Names alone made the largest blocks at scale (a common name pair is shared by
-  // thousands): the postcode's first digit (a province in Belgium, a state in FEBRL's
-  // Australia) splits them ~9 ways and keeps the FEBRL 4 pairs this pass alone finds
-  // (a missing date of birth and a mistyped postcode).
-  if (gn && sn) out.push(["names+pc1", `${[gn, sn].sort().join("\u0000")}\u0000${pc.slice(0, 1)}`]);
+  if (gn && sn) out.push(["names", [gn, sn].sort().join("\u0000")]);
   if (dob) out.push(["dob", dob]);
   if (pc && sub) out.push(["pc+sub", `${pc}\u0000${sub}`]);
   return out;

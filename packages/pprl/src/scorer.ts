@@ -3,7 +3,7 @@
  * weight (fellegi-sunter.ts), and the decision by thresholds.
  *
  * Default parameters for schema kruispunt-person/v1: m and u as estimated by EM
- * (`estimateEm`) on the 8,024 candidate pairs that blocking gives for FEBRL 4
+ * (`estimateEm`) on the 8,510 candidate pairs that blocking gives for FEBRL 4
  * (dataset4a × dataset4b), rounded to 4 decimals; `pnpm --filter
  * @kruispunt/benchmarks pprl:febrl` re-estimates and prints them. They depend on the
  * schema and the blocking, not on the key. Thresholds: link at a match weight ≥ 4
@@ -19,26 +19,26 @@ import { type EncodingSchema, PERSON_SCHEMA_V1 } from "./schema";
 
 /** EM estimates on FEBRL 4 for kruispunt-person/v1 (field order of the schema; levels 0–3). */
 export const PERSON_V1_PARAMETERS: FsParameters = {
-  p: 0.615,
+  p: 0.581,
   m: [
-    [0.1281, 0.0958, 0.0249, 0.7512],
-    [0.0951, 0.1171, 0.0441, 0.7437],
-    [0.0407, 0.0179, 0.0038, 0.9377],
-    [0.1247, 0.0013, 0.0002, 0.8738],
-    [0.0675, 0.026, 0.2458, 0.6607],
-    [0.0744, 0.1132, 0.1772, 0.6352],
-    [0.0623, 0.0809, 0.0837, 0.7731],
-    [0.1471, 0.0042, 0.000001, 0.8486],
+    [0.1293, 0.0966, 0.0221, 0.752],
+    [0.0967, 0.1165, 0.0438, 0.743],
+    [0.0407, 0.0189, 0.0031, 0.9373],
+    [0.1245, 0.0013, 0.0002, 0.874],
+    [0.0682, 0.0252, 0.2436, 0.663],
+    [0.0761, 0.1119, 0.1782, 0.6338],
+    [0.0615, 0.0787, 0.0875, 0.7722],
+    [0.1494, 0.003, 0.000001, 0.8476],
   ],
   u: [
-    [0.6706, 0.0604, 0.0094, 0.2596],
-    [0.6666, 0.0229, 0.007, 0.3034],
-    [0.6224, 0.1614, 0.0068, 0.2094],
-    [0.9755, 0.0029, 0.0014, 0.0202],
-    [0.9211, 0.0785, 0.000001, 0.0003],
-    [0.9935, 0.0052, 0.0009, 0.0004],
-    [0.9882, 0.0018, 0.0002, 0.0097],
-    [0.9801, 0.0013, 0.000001, 0.0186],
+    [0.62482, 0.06562, 0.01331, 0.29625],
+    [0.60028, 0.02409, 0.01034, 0.36529],
+    [0.65909, 0.15159, 0.00762, 0.1817],
+    [0.97822, 0.00278, 0.00124, 0.01776],
+    [0.93074, 0.06896, 0.000001, 0.00031],
+    [0.99402, 0.00561, 0.000001, 0.00037],
+    [0.9896, 0.00154, 0.00051, 0.00835],
+    [0.9823, 0.0017, 0.000001, 0.01601],
   ],
 };
 
