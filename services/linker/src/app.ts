@@ -85,13 +85,13 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       `SELECT a.source_record_id AS left, b.source_record_id AS right, a.cluster_id AS "clusterId",
               coalesce(d.method, 'exact') AS method
        FROM linker.records a JOIN linker.records b ON a.cluster_id = b.cluster_id
-       LEFT JOIN LATERAL (
-         SELECT method FROM linker.decisions
-         WHERE outcome = 'link'
-           AND left_ref = least(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
-           AND right_ref = greatest(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
-         ORDER BY seq DESC LIMIT 1 -- a relinked pair: the method of its latest link
-       ) d ON true -- refs compared bytewise (COLLATE "C") as the linker sorts them in JS
+       LEFT JOIN (
+         -- a relinked pair: the method of its latest link
+         SELECT DISTINCT ON (left_ref, right_ref) left_ref, right_ref, method FROM linker.decisions
+         WHERE outcome = 'link' ORDER BY left_ref, right_ref, seq DESC
+       ) d ON d.left_ref = least(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
+         AND d.right_ref = greatest(a.agency || '/' || a.dataset || '/' || a.source_record_id COLLATE "C", b.agency || '/' || b.dataset || '/' || b.source_record_id COLLATE "C")
+         -- refs compared bytewise (COLLATE "C") as the linker sorts them in JS
        WHERE a.agency = $1 AND a.dataset = $2 AND b.agency = $3 AND b.dataset = $4
          AND NOT a.withdrawn AND NOT b.withdrawn
        ORDER BY a.source_record_id, b.source_record_id`,

@@ -50,11 +50,11 @@ export async function datasetQualityStats(pool: Pool): Promise<DatasetQualitySta
             count(DISTINCT a.source_record_id)::int AS n
      FROM cur a JOIN cur b ON a.cluster_id = b.cluster_id
        AND (a.agency, a.dataset) <> (b.agency, b.dataset)
-     LEFT JOIN LATERAL (
-       SELECT method FROM linker.decisions
-       WHERE outcome = 'link' AND left_ref = least(a.ref, b.ref) AND right_ref = greatest(a.ref, b.ref)
-       ORDER BY seq DESC LIMIT 1 -- a relinked pair counts under the method of its latest link
-     ) d ON true
+     LEFT JOIN (
+       -- a relinked pair counts under the method of its latest link
+       SELECT DISTINCT ON (left_ref, right_ref) left_ref, right_ref, method FROM linker.decisions
+       WHERE outcome = 'link' ORDER BY left_ref, right_ref, seq DESC
+     ) d ON d.left_ref = least(a.ref, b.ref) AND d.right_ref = greatest(a.ref, b.ref)
      GROUP BY GROUPING SETS ((a.agency, a.dataset, other, d.method), (a.agency, a.dataset, other))`,
   );
   return base.rows.map((row) => {
