@@ -48,6 +48,37 @@ export const STREETS = [
   "Chaussée de Waterloo", "Avenue Louise", "Rue Haute", "Koningin Astridlaan",
 ] as const;
 
+// biome-ignore format: a word list reads best as a block
+const SURNAME_ROOTS = [
+  "Berg", "Bosch", "Broeck", "Velde", "Meulen", "Straete", "Hove", "Kerckhove", "Poel", "Wal",
+  "Beke", "Linde", "Donck", "Heyde", "Hulst", "Laer", "Mol", "Put", "Steen", "Dycke",
+  "Acker", "Eycken", "Loo", "Bruyne", "Wilde", "Smedt", "Cock", "Graeve", "Rycke", "Meyer",
+  "Decker", "Backer", "Leeuw", "Vriese", "Baets", "Craene", "Geyter", "Keyser", "Koninck", "Mey",
+  "Neve", "Paepe", "Ridder", "Schepper", "Wever", "Winne", "Zutter", "Coster", "Groote", "Hertogh",
+  "Jonghe", "Maeyer", "Moor", "Roeck", "Schryver", "Taeye", "Waele", "Fontaine", "Pont", "Bois",
+  "Mont", "Champ", "Rocher", "Moulin", "Marais", "Sart", "Thier", "Fosse", "Haye", "Bourg",
+] as const;
+
+const SURNAME_PREFIXES = ["", "Van ", "De ", "Van de ", "Van den ", "Ver", "Le ", "Du "] as const;
+const SURNAME_SUFFIXES = ["", "s", "e", "ens", "man", "ijns"] as const;
+
+/**
+ * Surnames, most common first: the SURNAMES list, then a long tail of composed Flemish
+ * and Walloon forms (prefix + root, or root + suffix: 902 more, duplicates of the list dropped). Real surname
+ * frequencies have such a tail (the commonest, Peeters, is under 1 % of Belgians); with
+ * the short list alone, a million synthetic persons made blocks of thousands of
+ * namesakes that no register has.
+ */
+export const SURNAMES_LONG_TAIL: readonly string[] = unique([
+  ...SURNAMES,
+  ...SURNAME_ROOTS.flatMap((root) => [
+    ...SURNAME_PREFIXES.slice(1).map((prefix) =>
+      prefix === "Ver" ? `Ver${root.toLowerCase()}` : `${prefix}${root}`,
+    ),
+    ...SURNAME_SUFFIXES.map((suffix) => `${root}${suffix}`),
+  ]),
+]);
+
 /** [postcode, municipality]: real pairs, the larger towns first. */
 // biome-ignore format: a word list reads best as a block
 export const POSTCODES: readonly (readonly [string, string])[] = [
@@ -71,4 +102,8 @@ export function regionOf(postcode: string): "flanders" | "wallonia" | "brussels"
   if (p < 1300) return "brussels";
   if (p < 1500 || (p >= 4000 && p < 8000)) return "wallonia";
   return "flanders";
+}
+
+function unique(names: readonly string[]): string[] {
+  return [...new Set(names)];
 }

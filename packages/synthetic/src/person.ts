@@ -5,8 +5,15 @@
  * plausibly on age (employment status, income, sick-leave days).
  */
 import { inszCheckDigits } from "@kruispunt/identifiers";
-import { FEMALE_NAMES, MALE_NAMES, POSTCODES, regionOf, STREETS, SURNAMES } from "./belgium";
-import { int, oneOf, type Rng, skewed } from "./rng";
+import {
+  FEMALE_NAMES,
+  MALE_NAMES,
+  POSTCODES,
+  regionOf,
+  STREETS,
+  SURNAMES_LONG_TAIL,
+} from "./belgium";
+import { int, longTailed, oneOf, type Rng, skewed } from "./rng";
 
 /** The columns of a synthetic record, in file order. */
 export const COLUMNS = [
@@ -98,8 +105,10 @@ export function generatePerson(rng: Rng, recordId: string): SyntheticRecord {
   return {
     record_id: recordId,
     insz: inszFor(year, month, day, serial),
-    given_name: skewed(rng, male ? MALE_NAMES : FEMALE_NAMES),
-    surname: skewed(rng, SURNAMES),
+    // Given names uniform over 50 per sex (about 1 % each, as the commonest are across
+    // all ages); surnames from a long tail (belgium.ts SURNAMES_LONG_TAIL).
+    given_name: oneOf(rng, male ? MALE_NAMES : FEMALE_NAMES),
+    surname: longTailed(rng, SURNAMES_LONG_TAIL),
     sex: male ? "M" : "F",
     date_of_birth: `${year}-${two(month)}-${two(day)}`,
     street: oneOf(rng, STREETS),

@@ -36,3 +36,12 @@ export function skewed<T>(rng: Rng, items: readonly T[]): T {
   const u = rng();
   return items[Math.floor(items.length * u * u)] as T;
 }
+
+/**
+ * An element of `items` with a Zipf-like long tail (index = ⌊n·u^1.5⌋): the first of
+ * n = 1,000 is drawn about 1 % of the time, the first 70 together about 17 %.
+ */
+export function longTailed<T>(rng: Rng, items: readonly T[]): T {
+  const u = rng();
+  return items[Math.floor(items.length * u ** 1.5)] as T;
+}
