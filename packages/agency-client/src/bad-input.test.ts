@@ -109,6 +109,7 @@ describe("bad input, each with its exact verdict", () => {
       submitted: 0,
       accepted: 0,
       refused: 0,
+      withoutIdentifier: 0,
       refusals: [],
     });
     expect(records).toEqual([]);

@@ -12,7 +12,12 @@ import { blindReady, encryptIdentifiers } from "@kruispunt/blind";
 import { type DatasetContract, encodeEvent, type SourceRecord } from "@kruispunt/contracts";
 import { BatchSealer } from "@kruispunt/crypto";
 import { readRecords, type UploadFormat } from "./record-sources";
-import { createRecordValidator, type RawFields, type Refusal } from "./record-validator";
+import {
+  createRecordValidator,
+  type IdentifierNote,
+  type RawFields,
+  type Refusal,
+} from "./record-validator";
 
 export type { Refusal } from "./record-validator";
 
@@ -25,11 +30,23 @@ export interface Candidate {
   key: string;
   /** Encoded SourceRecord event. */
   value: Uint8Array;
+  /** Why the record travels without an identifier (record-validator.ts), if it does. */
+  note?: IdentifierNote;
 }
 
-/** One line of the verdict file. `unchanged`: this version was already accepted earlier. */
+/**
+ * One line of the verdict file. `unchanged`: this version was already accepted earlier;
+ * `note`: accepted without its identifier (missing or invalid), to be linked
+ * probabilistically (contract identifier.whenUnusable).
+ */
 export type RecordVerdict =
-  | { line: number; sourceRecordId: string; verdict: "accepted"; unchanged?: boolean }
+  | {
+      line: number;
+      sourceRecordId: string;
+      verdict: "accepted";
+      unchanged?: boolean;
+      note?: IdentifierNote;
+    }
   | ({ verdict: "refused" } & Refusal);
 
 export interface UploadVerdict {
@@ -37,6 +54,8 @@ export interface UploadVerdict {
   submitted: number;
   accepted: number;
   refused: number;
+  /** Of the accepted: those taken without an identifier (missing or invalid), by note. */
+  withoutIdentifier: number;
   /** The first MAX_LISTED_REFUSALS refusals (all of them are in the verdict file). */
   refusals: Refusal[];
 }
@@ -99,6 +118,7 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
     submitted: 0,
     accepted: 0,
     refused: 0,
+    withoutIdentifier: 0,
     refusals: [],
   };
   const batchSize = input.batchSize ?? 500;
@@ -116,12 +136,14 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
         line: c.line,
         sourceRecordId: c.sourceRecordId,
         verdict: "accepted" as const,
+        ...(c.note ? { note: c.note } : {}),
       }));
     });
   const count = (v: RecordVerdict) => {
     input.observer?.verdict(v);
     if (v.verdict === "accepted") {
       verdict.accepted += 1;
+      if (v.note) verdict.withoutIdentifier += 1;
       return;
     }
     verdict.refused += 1;
@@ -133,7 +155,13 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
   // One batch key per Kafka batch (see packages/crypto batch-seal.ts for why).
   const sealer = new BatchSealer(input.sealPublicKey, batchSize);
   // Blind mode keeps the canonical identifiers of one batch to encrypt them in one call.
-  let batch: { line: number; key: string; record: SourceRecord; canonical: string }[] = [];
+  let batch: {
+    line: number;
+    key: string;
+    record: SourceRecord;
+    canonical: string;
+    note: IdentifierNote | null;
+  }[] = [];
   let refused: RecordVerdict[] = [];
   // Source record ids in this batch; repeats across batches are the admitter's to find.
   let inBatch = new Map<string, number>();
@@ -157,6 +185,7 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
         version: b.record.version,
         key: b.key,
         value: encodeEvent("SourceRecord", record),
+        ...(b.note ? { note: b.note } : {}),
       };
     });
     const pendingRefused = refused;
@@ -210,9 +239,11 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
       } else {
         inBatch.set(record.sourceRecordId, item.line);
         const key = `${input.agency}/${input.dataset}/${record.sourceRecordId}`;
+        const note = record.identifierNote;
         batch.push({
           line: item.line,
           key,
+          note,
           // Blind mode: no sealed copy at all, so the pseudonymiser could not open one.
           canonical: blind ? record.canonical : "",
           record: {
@@ -222,7 +253,9 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
             version: record.version,
             scheme: record.scheme,
             sealedIdentifier: "",
-            batchSealed: blind ? null : sealer.seal(record.canonical, key),
+            // Without a usable identifier nothing is sealed: only the reason code travels.
+            batchSealed: blind || note ? null : sealer.seal(record.canonical, key),
+            missingIdentifier: note?.code ?? "",
             sealedQuasiIdentifiers: sealQuasiIdentifiers(
               sealer,
               record.quasiIdentifiers,

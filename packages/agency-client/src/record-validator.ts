@@ -12,7 +12,7 @@ import {
   type DatasetContract,
   presentValue,
 } from "@kruispunt/contracts";
-import { getScheme } from "@kruispunt/identifiers";
+import { getScheme, IdentifierRefusalCode, refusalDescriptions } from "@kruispunt/identifiers";
 
 /** Why one record was refused. Never carries a field's value. */
 export interface Refusal {
@@ -26,12 +26,29 @@ export interface Refusal {
   message: string;
 }
 
+/**
+ * Why an accepted record travels without an identifier (contract
+ * `identifier.whenUnusable: "link_probabilistically"`): the identifier field, the
+ * scheme's refusal code (KRP_ID_EMPTY for a missing one) and a fixed message. Never
+ * carries the value.
+ */
+export interface IdentifierNote {
+  field: string;
+  code: string;
+  message: string;
+}
+
 /** A record that conforms to the contract, ready to be sealed and sent. */
 export interface ValidRecord {
   sourceRecordId: string;
   version: number;
-  /** The identifier in its scheme's canonical form; must be sealed or encrypted, never sent raw. */
+  /**
+   * The identifier in its scheme's canonical form; must be sealed or encrypted, never
+   * sent raw. "" when `identifierNote` is set (and with `identifier: "sealed"`).
+   */
   canonical: string;
+  /** Set when the identifier was missing or invalid and the contract accepts such records. */
+  identifierNote: IdentifierNote | null;
   scheme: string;
   /** Declared content variables only; a missing value is "". */
   variables: Record<string, string>;
@@ -68,6 +85,24 @@ export function refusalMessage(code: string): string {
   return MESSAGES[code] ?? "the value does not conform to the contract";
 }
 
+/** Appended to the scheme's message in an identifier note or refusal (fixed, never a value). */
+const LINKED_WITHOUT =
+  "Accepted without it: the record is linked only probabilistically, on its quasi-identifiers.";
+const NOTHING_TO_LINK_ON =
+  "The record has no quasi-identifier value either, so it could never be linked.";
+
+/**
+ * The note on a record accepted without its identifier: `field` (the contract's
+ * identifier field), `code` (the scheme's KRP_ID_* refusal code) and the code's fixed
+ * description followed by what happens instead. Null for a string that is not a
+ * KRP_ID_* code (Kafka intake checks a producer's reason with it).
+ */
+export function identifierNote(field: string, code: string): IdentifierNote | null {
+  if (!Object.hasOwn(IdentifierRefusalCode, code)) return null;
+  const description = refusalDescriptions[code as IdentifierRefusalCode];
+  return { field, code, message: `${description} ${LINKED_WITHOUT}` };
+}
+
 const REPLACEMENT = "\uFFFD";
 /** Longest quasi-identifier value taken (as for string variables). */
 const MAX_QUASI_IDENTIFIER = 1000;
@@ -79,6 +114,11 @@ const MAX_QUASI_IDENTIFIER = 1000;
  * the version (if the contract has a version field); the identifier by its scheme
  * (missing → KRP_ID_EMPTY, never hashed); each variable by its zod validator.
  * Blank, whitespace-only, `N/A` and `null` are missing values (record-schema.ts).
+ *
+ * With `identifier.whenUnusable: "link_probabilistically"` a missing or invalid
+ * identifier does not refuse the record: it is accepted with `identifierNote` (the
+ * scheme's code) and `canonical` "", provided it has a quasi-identifier value to be
+ * linked on; without one it is refused with the scheme's code as before.
  *
  * `options.identifier: "sealed"` skips the identifier rule (and `canonical` is ""): for
  * Kafka intake, where the identifier arrives sealed to the pseudonymiser and only the
@@ -94,6 +134,7 @@ export function createRecordValidator(
   const variables: CompiledVariable[] = compileVariables(contract);
   const declared = contractFields(contract);
   const refuseUnknown = contract.extraColumns === "refuse";
+  const linkWithout = contract.identifier.whenUnusable === "link_probabilistically";
   const refusal = (
     line: number,
     sourceRecordId: string | null,
@@ -126,14 +167,15 @@ export function createRecordValidator(
     const validation = sealed
       ? ({ ok: true, canonical: "" } as const)
       : scheme.validate(presentValue(fields[contract.identifier.field]));
-    if (!validation.ok)
-      return refusal(
-        line,
-        sourceRecordId,
-        contract.identifier.field,
-        validation.refusal.code,
-        validation.refusal.message,
-      );
+    const unusable = validation.ok
+      ? null
+      : {
+          field: contract.identifier.field,
+          code: validation.refusal.code,
+          message: validation.refusal.message,
+        };
+    if (unusable && !linkWithout)
+      return refusal(line, sourceRecordId, unusable.field, unusable.code, unusable.message);
     const values: Record<string, string> = {};
     for (const variable of variables) {
       const value = presentValue(fields[variable.name]);
@@ -148,12 +190,21 @@ export function createRecordValidator(
         return refusal(line, sourceRecordId, name, "KRP_ERR_VALUE_TOO_LONG");
       if (value !== "") quasiIdentifiers[name] = value;
     }
+    if (unusable && Object.keys(quasiIdentifiers).length === 0)
+      return refusal(
+        line,
+        sourceRecordId,
+        unusable.field,
+        unusable.code,
+        `${unusable.message} ${NOTHING_TO_LINK_ON}`,
+      );
     return {
       ok: true,
       record: {
         sourceRecordId,
         version,
-        canonical: validation.canonical,
+        canonical: validation.ok ? validation.canonical : "",
+        identifierNote: unusable && identifierNote(unusable.field, unusable.code),
         scheme: scheme.name,
         variables: values,
         quasiIdentifiers,

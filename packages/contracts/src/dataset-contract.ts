@@ -25,25 +25,58 @@ export const variableSchema = z.object({
   allowedValues: z.array(z.string().max(200)).max(1000).optional(),
 });
 
+/**
+ * What becomes of a record whose identifier is missing (blank, whitespace, `N/A`,
+ * `null`) or refused by its scheme (bad length, check digits, …): "refuse" (default)
+ * refuses the record with the scheme's KRP_ID_* code; "link_probabilistically" accepts
+ * it without any identifier, with a note naming the field and that code, and the
+ * pseudonymiser gives it a record pseudonym (packages/crypto record-pseudonym.ts) that
+ * never equals a person's, so only probabilistic linkage on its quasi-identifiers can
+ * link it. Only for a keyed-mode contract with quasi-identifiers.
+ */
+export const whenUnusableSchema = z.enum(["refuse", "link_probabilistically"]);
+
 /** Body of PUT /v1/datasets/:dataset. */
-export const contractSchema = z.object({
-  identifier: z.object({ field: fieldName, scheme: z.enum(schemeNames as [string, ...string[]]) }),
-  sourceRecordId: fieldName,
-  /** Column holding the record's version (a non-negative integer); absent: every record is version 1. */
-  versionField: fieldName.optional(),
-  quasiIdentifiers: z.array(fieldName).default([]),
-  variables: z.array(variableSchema).max(200),
-  /**
-   * "keyed" (default): the identifier is sealed to the pseudonymiser, which keys it.
-   * "blind": the agency encrypts it to the linker; the pseudonymiser only reshuffles.
-   */
-  mode: z.enum(["keyed", "blind"]).default("keyed"),
-  /**
-   * Fields the contract does not name: "ignore" (default) drops them unread;
-   * "refuse" refuses a record that has a value in one (code KRP_ERR_UNKNOWN_FIELD).
-   */
-  extraColumns: z.enum(["ignore", "refuse"]).default("ignore"),
-});
+export const contractSchema = z
+  .object({
+    identifier: z.object({
+      field: fieldName,
+      scheme: z.enum(schemeNames as [string, ...string[]]),
+      whenUnusable: whenUnusableSchema.default("refuse"),
+    }),
+    sourceRecordId: fieldName,
+    /** Column holding the record's version (a non-negative integer); absent: every record is version 1. */
+    versionField: fieldName.optional(),
+    quasiIdentifiers: z.array(fieldName).default([]),
+    variables: z.array(variableSchema).max(200),
+    /**
+     * "keyed" (default): the identifier is sealed to the pseudonymiser, which keys it.
+     * "blind": the agency encrypts it to the linker; the pseudonymiser only reshuffles.
+     */
+    mode: z.enum(["keyed", "blind"]).default("keyed"),
+    /**
+     * Fields the contract does not name: "ignore" (default) drops them unread;
+     * "refuse" refuses a record that has a value in one (code KRP_ERR_UNKNOWN_FIELD).
+     */
+    extraColumns: z.enum(["ignore", "refuse"]).default("ignore"),
+  })
+  .superRefine((contract, ctx) => {
+    if (contract.identifier.whenUnusable !== "link_probabilistically") return;
+    // Without quasi-identifiers there is nothing to link such a record on; blind mode
+    // sends none (its pseudonymiser holds no key to encode them with).
+    const why =
+      contract.quasiIdentifiers.length === 0
+        ? "needs at least one quasi-identifier to link on"
+        : contract.mode === "blind"
+          ? "is not available in blind mode, which sends no quasi-identifiers"
+          : null;
+    if (why)
+      ctx.addIssue({
+        code: "custom",
+        path: ["identifier", "whenUnusable"],
+        message: `"link_probabilistically" ${why}`,
+      });
+  });
 export type DatasetContract = z.infer<typeof contractSchema>;
 export type Variable = z.infer<typeof variableSchema>;
 

@@ -23,6 +23,11 @@ export interface SourceRecord {
   blindCiphertext?: string;
   /** The contract's quasi-identifiers as JSON, batch-sealed (AD "agency/dataset/id#qi"). */
   sealedQuasiIdentifiers?: { sealedKey: string; nonce: string; ciphertext: string } | null;
+  /**
+   * The identifier's KRP_ID_* code when the record travels without one (contract
+   * identifier.whenUnusable "link_probabilistically"); "" or absent otherwise.
+   */
+  missingIdentifier?: string;
 }
 
 export interface PseudonymisedRecord {

@@ -49,6 +49,7 @@ export {
   projectPseudonymizer,
   SYMMETRIC_KEY_BYTES,
 } from "./pseudonym";
+export { RECORD_PSEUDONYM_LABEL, recordPseudonym } from "./record-pseudonym";
 export {
   linkageKeyChain,
   linkageKeyId,

@@ -110,7 +110,9 @@ async function classify(
   }
   return candidates.map((c): RecordVerdict => {
     const base = { line: c.line, sourceRecordId: c.sourceRecordId };
-    if (fresh.has(c.sourceRecordId)) return { ...base, verdict: "accepted" };
+    // An identifier note stays on the verdict, also when the version is unchanged.
+    const note = c.note ? { note: c.note } : {};
+    if (fresh.has(c.sourceRecordId)) return { ...base, verdict: "accepted", ...note };
     const row = stored.get(c.sourceRecordId) as StoredRow;
     const refuse = (field: string, code: string, message: string): RecordVerdict => ({
       ...base,
@@ -137,7 +139,7 @@ async function classify(
         "KRP_ERR_WITHDRAWN",
         "this version was withdrawn; send a higher version to reinstate the record",
       );
-    return { ...base, verdict: "accepted", unchanged: true };
+    return { ...base, verdict: "accepted", unchanged: true, ...note };
   });
 }
 
@@ -147,7 +149,8 @@ async function writeVerdicts(
   verdicts: RecordVerdict[],
 ): Promise<void> {
   if (verdicts.length === 0) return;
-  const refused = (v: RecordVerdict) => (v.verdict === "refused" ? v : null);
+  // field/code/message: a refusal's, or an accepted record's identifier note.
+  const detail = (v: RecordVerdict) => (v.verdict === "refused" ? v : (v.note ?? null));
   const accepted = verdicts.filter((v) => v.verdict === "accepted").length;
   // Verdict rows and the upload's counts in one statement (one round trip).
   await client.query(
@@ -166,9 +169,9 @@ async function writeVerdicts(
       verdicts.map((v) =>
         v.verdict === "refused" ? "refused" : v.unchanged ? "unchanged" : "accepted",
       ),
-      verdicts.map((v) => refused(v)?.field ?? null),
-      verdicts.map((v) => refused(v)?.code ?? null),
-      verdicts.map((v) => refused(v)?.message ?? null),
+      verdicts.map((v) => detail(v)?.field ?? null),
+      verdicts.map((v) => detail(v)?.code ?? null),
+      verdicts.map((v) => detail(v)?.message ?? null),
       verdicts.length,
       accepted,
       verdicts.length - accepted,

@@ -126,6 +126,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       onBatch: async (agency, counts) => {
         ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, counts.accepted);
         ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, counts.refused);
+        ctx.metrics.records.inc({ stage: "intake", outcome: "no_identifier" }, counts.noIdentifier);
         await ctx.audit.record({
           actor: agency,
           role: "agency",
@@ -282,6 +283,11 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         });
         ctx.metrics.records.inc({ stage: "intake", outcome: "accepted" }, verdict.accepted);
         ctx.metrics.records.inc({ stage: "intake", outcome: "refused" }, verdict.refused);
+        // Of the accepted, those without an identifier (contract identifier.whenUnusable).
+        ctx.metrics.records.inc(
+          { stage: "intake", outcome: "no_identifier" },
+          verdict.withoutIdentifier,
+        );
         ctx.metrics.recordsIn.inc({ stage: "intake" }, verdict.submitted);
         ctx.metrics.recordsOut.inc({ stage: "intake" }, verdict.accepted);
         for (const refusal of verdict.refusals)
@@ -303,6 +309,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
               submitted: verdict.submitted,
               accepted: verdict.accepted,
               refused: verdict.refused,
+              noIdentifier: verdict.withoutIdentifier,
             },
           }),
         ]);

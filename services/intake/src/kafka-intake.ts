@@ -15,7 +15,12 @@
  * the offset is committed after both, so a crash re-sends both (records are
  * idempotent downstream by agency/dataset/source record id/version).
  */
-import { createRecordValidator, type RecordValidator } from "@kruispunt/agency-client";
+import {
+  createRecordValidator,
+  type IdentifierNote,
+  identifierNote,
+  type RecordValidator,
+} from "@kruispunt/agency-client";
 import {
   agencyTopicSpecs,
   agencyTopics,
@@ -39,7 +44,10 @@ export interface KafkaIntakeDeps {
   /** The agency's contract for `dataset`, or null if it registered none. */
   loadContract: (agency: string, dataset: string) => Promise<DatasetContract | null>;
   /** Called once per batch with the counts (for metrics and the audit trail). */
-  onBatch?: (agency: string, counts: { accepted: number; refused: number }) => Promise<void>;
+  onBatch?: (
+    agency: string,
+    counts: { accepted: number; refused: number; noIdentifier: number },
+  ) => Promise<void>;
 }
 
 /** Fixed refusal messages of the Kafka path (never a value). */
@@ -50,17 +58,22 @@ const MESSAGES = {
   KRP_ERR_WRONG_SCHEME: "the record's identifier scheme is not the dataset contract's",
   KRP_ERR_NOT_SEALED:
     "the identifier must arrive sealed to the pseudonymiser (or, for a blind-mode dataset, encrypted to the linker)",
+  KRP_ERR_IDENTIFIER_REQUIRED:
+    'the dataset contract does not accept records without an identifier (identifier.whenUnusable is "refuse")',
+  KRP_ERR_BAD_MISSING_IDENTIFIER:
+    "a record without an identifier carries a KRP_ID_* reason code, no identifier in any form, and sealed quasi-identifiers",
 } as const;
 
 type Outcome =
-  | { ok: true; record: SourceRecord }
+  | { ok: true; record: SourceRecord; note?: IdentifierNote }
   | { ok: false; field: string; code: string; message: string };
 
 /**
  * Judges one message from `intake.<agency>`. Rules, in order: decodable SourceRecord;
  * `agency` equals the topic's; the dataset is registered; the scheme is the
- * contract's; the identifier is sealed as the contract's mode requires; then the
- * HTTP path's validator on the source record id, version and variables.
+ * contract's; the identifier is sealed as the contract's mode requires, or, for a
+ * record without one, `withoutIdentifier`'s rules; then the HTTP path's validator on
+ * the source record id, version and variables.
  */
 export async function judgeMessage(
   agency: string,
@@ -82,12 +95,23 @@ export async function judgeMessage(
   const { contract, validate } = found;
   if (record.scheme !== contract.identifier.scheme)
     return { outcome: refusal(contract.identifier.field, "KRP_ERR_WRONG_SCHEME"), record };
+  if (record.missingIdentifier && !record.withdrawn)
+    return withoutIdentifier(record, contract, validate);
   const sealed =
     contract.mode === "blind"
       ? record.blindCiphertext !== "" && !record.batchSealed && record.sealedIdentifier === ""
       : (record.batchSealed?.ciphertext ?? "") !== "" || record.sealedIdentifier !== "";
   if (!sealed && !record.withdrawn)
     return { outcome: refusal(contract.identifier.field, "KRP_ERR_NOT_SEALED"), record };
+  return { outcome: checkFields(record, contract, validate), record };
+}
+
+/** The HTTP path's validator on the record's source record id, version and variables. */
+function checkFields(
+  record: SourceRecord,
+  contract: DatasetContract,
+  validate: RecordValidator,
+): Outcome {
   const fields: Record<string, string> = {
     ...record.variables,
     [contract.sourceRecordId]: record.sourceRecordId,
@@ -95,17 +119,37 @@ export async function judgeMessage(
   if (contract.versionField) fields[contract.versionField] = String(record.version);
   const verdict = validate(fields, 0);
   if (!verdict.ok)
-    return {
-      outcome: refusal(verdict.refusal.field, verdict.refusal.code, verdict.refusal.message),
-      record,
-    };
+    return refusal(verdict.refusal.field, verdict.refusal.code, verdict.refusal.message);
   return {
-    outcome: {
-      ok: true,
-      record: { ...record, version: verdict.record.version, variables: verdict.record.variables },
-    },
-    record,
+    ok: true,
+    record: { ...record, version: verdict.record.version, variables: verdict.record.variables },
   };
+}
+
+/**
+ * A record produced without an identifier (missing_identifier set): accepted, with a
+ * note, only if the contract links such records probabilistically, the reason is a
+ * KRP_ID_* code, no identifier travels in any form and the quasi-identifiers are sealed
+ * (intake cannot read them; the pseudonymiser refuses a record without any).
+ */
+function withoutIdentifier(
+  record: SourceRecord,
+  contract: DatasetContract,
+  validate: RecordValidator,
+): { outcome: Outcome; record: Partial<SourceRecord> } {
+  const field = contract.identifier.field;
+  if (contract.identifier.whenUnusable !== "link_probabilistically")
+    return { outcome: refusal(field, "KRP_ERR_IDENTIFIER_REQUIRED"), record };
+  const note = identifierNote(field, record.missingIdentifier ?? "");
+  const clean =
+    note !== null &&
+    !record.batchSealed?.ciphertext &&
+    record.sealedIdentifier === "" &&
+    !record.blindCiphertext &&
+    (record.sealedQuasiIdentifiers?.ciphertext ?? "") !== "";
+  if (!clean) return { outcome: refusal(field, "KRP_ERR_BAD_MISSING_IDENTIFIER"), record };
+  const outcome = checkFields(record, contract, validate);
+  return { outcome: outcome.ok ? { ...outcome, note } : outcome, record };
 }
 
 function refusal(field: string, code: keyof typeof MESSAGES | string, message?: string): Outcome {
@@ -142,6 +186,7 @@ export async function handleIntakeBatch(
   const forward: { key: string; value: Uint8Array }[] = [];
   const verdicts: { key: string; value: Uint8Array }[] = [];
   let refused = 0;
+  let noIdentifier = 0;
   for (const message of messages) {
     const { outcome, record } = await judgeMessage(agency, message, contractFor);
     const verdict: IntakeVerdict = {
@@ -151,14 +196,20 @@ export async function handleIntakeBatch(
       version: record.version ?? 0,
       uploadId: record.uploadId ?? "",
       accepted: outcome.ok,
-      field: outcome.ok ? "" : outcome.field,
-      code: outcome.ok ? "" : outcome.code,
-      message: outcome.ok ? "" : outcome.message,
+      // A refusal's field, code and message, or an accepted record's identifier note.
+      ...(outcome.ok
+        ? {
+            field: outcome.note?.field ?? "",
+            code: outcome.note?.code ?? "",
+            message: outcome.note?.message ?? "",
+          }
+        : { field: outcome.field, code: outcome.code, message: outcome.message }),
       partition: message.partition,
       offset: message.offset,
     };
     if (outcome.ok) {
       const r = outcome.record;
+      if (outcome.note) noIdentifier++;
       forward.push({
         key: `${r.agency}/${r.dataset}/${r.sourceRecordId}`,
         value: encodeEvent("SourceRecord", r),
@@ -168,7 +219,7 @@ export async function handleIntakeBatch(
   }
   await deps.bus.publish(TOPICS.intake, forward);
   await deps.bus.publish(agencyTopics(agency).verdicts, verdicts);
-  await deps.onBatch?.(agency, { accepted: forward.length, refused });
+  await deps.onBatch?.(agency, { accepted: forward.length, refused, noIdentifier });
 }
 
 /**

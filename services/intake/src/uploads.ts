@@ -143,6 +143,8 @@ export async function* verdictLines(pool: Pool, uploadId: string): AsyncGenerato
               sourceRecordId: r.source_record_id,
               verdict: "accepted",
               ...(r.outcome === "unchanged" ? { unchanged: true } : {}),
+              // Accepted without its identifier (contract identifier.whenUnusable).
+              ...(r.code ? { note: { field: r.field, code: r.code, message: r.message } } : {}),
             };
       text += `${JSON.stringify(line)}\n`;
       after = r.line;

@@ -92,6 +92,7 @@ describe("pseudonymiseBatch, blind mode", () => {
     ]);
     expect(outcome.counts.get("alpha/persons")).toEqual({
       pseudonymised: 2,
+      noIdentifier: 0,
       refused: 1,
       withdrawn: 0,
     });

@@ -79,6 +79,7 @@ describe("pseudonymiseBatch", () => {
     ).not.toContain("85073003328");
     expect(outcome.counts.get("alpha/persons")).toEqual({
       pseudonymised: 2,
+      noIdentifier: 0,
       refused: 0,
       withdrawn: 0,
     });

@@ -6,7 +6,10 @@
  * forgets it. Blind-mode records (ciphertext instead of a sealed identifier) are only
  * reshuffled with the scalar k, in one call per batch: the pseudonymiser sees neither
  * the identifier nor the pseudonym. Sealed quasi-identifiers (keyed mode) are opened
- * and replaced by their PPRL encoding (encode-quasi-identifiers.ts). Records that cannot be processed go to the dead-letter topic
+ * and replaced by their PPRL encoding (encode-quasi-identifiers.ts). A record that
+ * arrives without an identifier (missing_identifier: its contract links such records
+ * probabilistically) gets a record pseudonym (packages/crypto record-pseudonym.ts) and
+ * must carry an encoding. Records that cannot be processed go to the dead-letter topic
  * with a reason code, never with the identifier.
  */
 import {
@@ -15,11 +18,17 @@ import {
   reshuffleCiphertexts,
 } from "@kruispunt/blind";
 import type { BusMessage } from "@kruispunt/bus";
-import { decodeEvent, encodeEvent, type PprlEncodingMessage } from "@kruispunt/contracts";
+import {
+  decodeEvent,
+  encodeEvent,
+  type PprlEncodingMessage,
+  type SourceRecord,
+} from "@kruispunt/contracts";
 import {
   type BatchOpener,
   type Keyring,
   openSealedIdentifier,
+  recordPseudonym,
   versionedLinkagePseudonym,
 } from "@kruispunt/crypto";
 import { getScheme } from "@kruispunt/identifiers";
@@ -54,8 +63,18 @@ export interface DeadLetter {
 export interface BatchOutcome {
   pseudonymised: { key: string; value: Uint8Array }[];
   deadLetters: DeadLetter[];
-  /** Per agency/dataset: records pseudonymised and refused, for the audit trail. */
-  counts: Map<string, { pseudonymised: number; refused: number; withdrawn: number }>;
+  /**
+   * Per agency/dataset: records pseudonymised (`noIdentifier` of them under a record
+   * pseudonym, without an identifier), refused and withdrawn, for the audit trail.
+   */
+  counts: Map<string, BatchCounts>;
+}
+
+export interface BatchCounts {
+  pseudonymised: number;
+  noIdentifier: number;
+  refused: number;
+  withdrawn: number;
 }
 
 /**
@@ -92,6 +111,28 @@ function reshuffleAll(
     });
   }
   return out;
+}
+
+/**
+ * A record without an identifier: its record pseudonym and its PPRL encoding, or why
+ * it is refused — it carries an identifier after all, or a blind ciphertext
+ * (KRP_ERR_UNEXPECTED_IDENTIFIER: it must be one or the other), or no quasi-identifiers
+ * to be linked on (KRP_ERR_NOTHING_TO_LINK), or they fail to encode.
+ */
+function withoutIdentifier(
+  record: SourceRecord,
+  keys: PseudonymiserKeys,
+  opener: BatchOpener,
+): { pseudonym: string; pprl: PprlEncodingMessage } | { failure: string } {
+  if (record.batchSealed?.ciphertext || record.sealedIdentifier || record.blindCiphertext)
+    return { failure: "KRP_ERR_UNEXPECTED_IDENTIFIER" };
+  if (!record.sealedQuasiIdentifiers?.ciphertext) return { failure: "KRP_ERR_NOTHING_TO_LINK" };
+  if (!keys.encoder) return { failure: "KRP_ERR_PPRL_KEY_MISSING" };
+  const encoded = encodeQuasiIdentifiers(record, opener, keys.encoder);
+  if (!encoded) return { failure: "KRP_ERR_NOTHING_TO_LINK" };
+  if ("failure" in encoded) return encoded;
+  const { pseudonym } = recordPseudonym(keys.ring, record, keys.linkageKeyVersion);
+  return { pseudonym, pprl: encoded.pprl };
 }
 
 /**
@@ -133,7 +174,12 @@ export function pseudonymiseBatch(
       continue;
     }
     const object = `${record.agency}/${record.dataset}`;
-    const counts = outcome.counts.get(object) ?? { pseudonymised: 0, refused: 0, withdrawn: 0 };
+    const counts = outcome.counts.get(object) ?? {
+      pseudonymised: 0,
+      noIdentifier: 0,
+      refused: 0,
+      withdrawn: 0,
+    };
     outcome.counts.set(object, counts);
     const refuse = (code: string) => {
       counts.refused += 1;
@@ -151,6 +197,15 @@ export function pseudonymiseBatch(
     let pprl: PprlEncodingMessage | null = null;
     if (record.withdrawn) {
       counts.withdrawn += 1;
+    } else if (record.missingIdentifier) {
+      const linked = withoutIdentifier(record, keys, opener);
+      if ("failure" in linked) {
+        refuse(linked.failure);
+        continue;
+      }
+      ({ pseudonym, pprl } = linked);
+      counts.pseudonymised += 1;
+      counts.noIdentifier += 1;
     } else if (record.blindCiphertext) {
       if (!blind) {
         refuse("KRP_ERR_BLIND_KEYS_MISSING");
