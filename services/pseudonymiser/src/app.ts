@@ -82,6 +82,11 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           c.pseudonymised,
         );
         ctx.metrics.records.inc({ stage: "pseudonymise", outcome: "refused" }, c.refused);
+        // Of the pseudonymised, those under a record pseudonym (no identifier).
+        ctx.metrics.records.inc(
+          { stage: "pseudonymise", outcome: "no_identifier" },
+          c.noIdentifier,
+        );
       }
       timer();
     },

@@ -70,12 +70,12 @@ export interface BatchOutcome {
   counts: Map<string, BatchCounts>;
 }
 
-export interface BatchCounts {
+export type BatchCounts = {
   pseudonymised: number;
   noIdentifier: number;
   refused: number;
   withdrawn: number;
-}
+};
 
 /**
  * Reshuffles the batch's blind ciphertexts (base64url c1 ‖ c2) in one call; by index, the

@@ -76,11 +76,18 @@ const researcher = { sub: "researcher-demo", role: "researcher" as const };
 const committee = { sub: "committee-demo", role: "committee" as const };
 const auditor = { sub: "auditor-demo", role: "auditor" as const };
 
-/** The contract both agencies register for FEBRL's columns. */
-function febrlContract(mode: "keyed" | "blind") {
+/** The contract both agencies register for FEBRL's columns (packages/cli/examples/contract.json is the keyed one). */
+export function febrlContract(mode: "keyed" | "blind") {
   return {
     mode,
-    identifier: { field: "soc_sec_id", scheme: "febrl-ssn" },
+    identifier: {
+      field: "soc_sec_id",
+      scheme: "febrl-ssn",
+      // A record whose soc_sec_id is missing or malformed would be linked on its
+      // quasi-identifiers alone (none is, in FEBRL 4). Blind mode sends no
+      // quasi-identifiers, so there such a record is refused.
+      whenUnusable: mode === "keyed" ? "link_probabilistically" : "refuse",
+    },
     sourceRecordId: "record_id",
     // Sealed to the pseudonymiser, which encodes them for probabilistic linkage (keyed
     // Bloom filters, issue 5); never forwarded raw. Blind mode sends none of them.
