@@ -139,6 +139,7 @@ describe("hostile input to intake", () => {
   const alphaAgency = { sub: "alpha", role: "agency" as const };
   const upload = (csv: string) =>
     harness.client.request<{
+      uploadId: string;
       submitted: number;
       accepted: number;
       refused: number;
@@ -156,13 +157,37 @@ describe("hostile input to intake", () => {
       '9004,"quoted, with comma",b,1,x,,y,2000,nsw,19700101,7654321,1970',
     ].join("\r\n");
     const verdict = await upload(csv);
-    expect(verdict).toMatchObject({ submitted: 4, accepted: 1, refused: 3 });
+    // The demo contract links records whose soc_sec_id is malformed or missing
+    // probabilistically (identifier.whenUnusable): accepted, with a note naming the
+    // field and the code (test/missing-identifier.test.ts has the refusing contract).
+    expect(verdict).toMatchObject({ submitted: 4, accepted: 3, refused: 1 });
     expect(verdict.refusals.map((r) => [r.line, r.field, r.code])).toEqual([
-      [2, "soc_sec_id", "KRP_ID_BAD_LENGTH"],
-      [3, "soc_sec_id", "KRP_ID_EMPTY"],
       [4, "record_id", "KRP_ERR_MISSING_RECORD_ID"],
     ]);
-    expect(JSON.stringify(verdict)).not.toContain("12345");
+    const lines = (
+      await harness.client.download(
+        "intake",
+        `/v1/uploads/${verdict.uploadId}/verdicts`,
+        alphaAgency,
+      )
+    )
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            line: number;
+            verdict: string;
+            note?: { field: string; code: string };
+          },
+      );
+    expect(lines.map((l) => [l.line, l.verdict, l.note?.field, l.note?.code])).toEqual([
+      [2, "accepted", "soc_sec_id", "KRP_ID_BAD_LENGTH"],
+      [3, "accepted", "soc_sec_id", "KRP_ID_EMPTY"],
+      [4, "refused", undefined, undefined],
+      [5, "accepted", undefined, undefined],
+    ]);
+    expect(JSON.stringify([verdict, lines])).not.toContain("12345");
   });
 
   it("answers 400 for a file without the identifier column, naming it", async () => {
