@@ -22,13 +22,13 @@ beforeAll(async () => {
   sealPublicKey = publicKeyOf(generateKeyring(["seal"]), "seal");
 });
 
-async function profile(csv: string) {
-  const profiler = createProfiler(contract, "seen", () => Date.UTC(2026, 0, 11));
+async function profile(csv: string, using = contract) {
+  const profiler = createProfiler(using, "seen", () => Date.UTC(2026, 0, 11));
   await processUpload({
     agency: "a",
     dataset: "d",
     uploadId: "00000000-0000-0000-0000-000000000001",
-    contract,
+    contract: using,
     body: Readable.from([csv]),
     sealPublicKey,
     publish: async () => {},
@@ -65,6 +65,20 @@ describe("upload quality profile", () => {
     const text = JSON.stringify(p);
     for (const value of ["1234567", "smith", "jones", "qld", "20260101"])
       expect(text).not.toContain(value);
+  });
+
+  it("counts an identifier accepted without it (identifier.whenUnusable) as invalid too", async () => {
+    const linking = contractSchema.parse({
+      ...contract,
+      identifier: { ...contract.identifier, whenUnusable: "link_probabilistically" },
+    });
+    const p = await profile(
+      `${header}1,1234567,smith,nsw,20260101\n2,,jones,vic,20260110\n3,12,brown,vic,20260110\n4,,,vic,20260110\n`,
+      linking,
+    );
+    expect([p.accepted, p.refused]).toEqual([3, 1]);
+    expect(p.refusalsByField.ssn).toEqual({ KRP_ID_EMPTY: 1 });
+    expect(p.identifier).toEqual({ field: "ssn", invalid: 3, validRate: 0.25 });
   });
 
   it("flags fields whose completeness moved by 5 points or more, and new refusal codes", async () => {

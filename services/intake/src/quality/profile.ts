@@ -33,7 +33,10 @@ export interface UploadProfile {
   refusalsByField: Record<string, Record<string, number>>;
   identifier: {
     field: string;
-    /** Records refused on the identifier field (bad check digits, empty, malformed). */
+    /**
+     * Records whose identifier is missing or invalid (bad check digits, empty, malformed):
+     * refused on the identifier field, or accepted without it (identifier.whenUnusable).
+     */
     invalid: number;
     /** 1 − invalid / submitted, 4 decimals (1 for an empty upload). */
     validRate: number;
@@ -84,6 +87,8 @@ export function createProfiler(
   const fields = [...contractFields(contract)];
   const present = new Map(fields.map((f) => [f, 0]));
   let read = 0;
+  // Accepted without their identifier (a note): invalid all the same.
+  let acceptedWithout = 0;
   const byCode: Record<string, number> = {};
   const byField: Record<string, Record<string, number>> = {};
   const counts = { submitted: 0, accepted: 0, refused: 0 };
@@ -108,6 +113,7 @@ export function createProfiler(
     verdict(v: RecordVerdict) {
       if (v.verdict === "accepted") {
         counts.accepted += 1;
+        if (v.note) acceptedWithout += 1;
         return;
       }
       counts.refused += 1;
@@ -118,7 +124,7 @@ export function createProfiler(
     finish(): UploadProfile {
       const invalid = Object.values(byField[contract.identifier.field] ?? {}).reduce(
         (a, b) => a + b,
-        0,
+        acceptedWithout,
       );
       return {
         ...counts,
