@@ -161,7 +161,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       preHandler: app.authorize("agency"),
       schema: {
         description:
-          "Registers or replaces the calling agency's dataset contract (identifier field and scheme, source record id, version field, quasi-identifiers, content variables with type, unit and allowed values).",
+          "Registers or replaces the calling agency's dataset contract (identifier field and scheme, and whether a record whose identifier is missing or invalid is refused or linked probabilistically (identifier.whenUnusable), source record id, version field, quasi-identifiers, content variables with type, unit and allowed values).",
         params: datasetParams,
       },
     },
