@@ -386,17 +386,7 @@ describe("clerical review queue", () => {
         }),
       ),
     ).toBe(409);
-    // The other pair is moot now (same cluster); a no-link resolution just closes it.
-    await h.client.request(
-      "linker",
-      "POST",
-      `/v1/review/${second?.reviewId}/resolution`,
-      reviewer,
-      {
-        decision: "no_link",
-        reason: "already linked through alpha",
-      },
-    );
+    // The other pair is moot now (same cluster): it left the queue.
     const after = await h.client.request<{ pending: ReviewItem[] }>(
       "linker",
       "GET",
@@ -404,6 +394,14 @@ describe("clerical review queue", () => {
       reviewer,
     );
     expect(after.pending).toEqual([]);
+    expect(
+      await statusOf(
+        h.client.request("linker", "POST", `/v1/review/${second?.reviewId}/resolution`, reviewer, {
+          decision: "no_link",
+          reason: "already linked through alpha",
+        }),
+      ),
+    ).toBe(404);
   });
 });
 

@@ -22,6 +22,7 @@ import { linkRecords } from "./exact-linkage";
 import { analyzeRecordsIfStale } from "./fresh-statistics";
 import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
+import { reviewAuditEntry } from "./review-queue";
 import { reviewRoutes } from "./review-routes";
 
 const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
@@ -152,15 +153,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         ),
       );
       await ctx.audit.record(
-        ...outcome.review.map((r) => ({
-          eventId: derivedEventId("link.review", r.left, r.right),
-          actor: "linker",
-          role: "service",
-          action: "link.review",
-          object: `${r.left} ${r.right}`,
-          reference: String(r.reviewId),
-          details: { method: "pprl", score: r.score, reason: r.reason },
-        })),
+        ...outcome.review.map((r) => reviewAuditEntry(r, { actor: "linker", role: "service" })),
       );
       if (outcome.pprlRefused.length > 0) {
         ctx.logger.warn(

@@ -26,42 +26,6 @@ export interface LinkDecision {
 export const recordRef = (r: { agency: string; dataset: string; sourceRecordId: string }) =>
   `${r.agency}/${r.dataset}/${r.sourceRecordId}`;
 
-type RecordKey = { agency: string; dataset: string; sourceRecordId: string };
-
-/**
- * Records one decision between `record` and every current member of `clusterId`
- * from another dataset, and appends those that are stored or already current to
- * `outcome.decisions` (a replay audits under the same event id, which the audit
- * service takes once).
- */
-export async function decideWithPartners(
-  client: PoolClient,
-  record: RecordKey,
-  clusterId: string,
-  how: Pick<LinkDecision, "method" | "score" | "outcome">,
-  outcome: { decisions: LinkDecision[] },
-): Promise<void> {
-  const partners = await client.query<{
-    agency: string;
-    dataset: string;
-    source_record_id: string;
-  }>(
-    `SELECT agency, dataset, source_record_id FROM linker.records
-     WHERE cluster_id = $1 AND NOT withdrawn AND NOT (agency = $2 AND dataset = $3)`,
-    [clusterId, record.agency, record.dataset],
-  );
-  for (const p of partners.rows) {
-    const partner = recordRef({
-      agency: p.agency,
-      dataset: p.dataset,
-      sourceRecordId: p.source_record_id,
-    });
-    const [left, right] = [recordRef(record), partner].sort() as [string, string];
-    const decision = await decide(client, { left, right, clusterId, ...how });
-    if (decision) outcome.decisions.push(decision);
-  }
-}
-
 /**
  * Appends `d` to its pair's log when it changes the pair's state and returns it with
  * its `seq`; when the pair's latest decision already has `d.outcome`, returns that

@@ -5,18 +5,18 @@
  * quasi-identifier or content (the linker holds none).
  */
 import { TOPICS } from "@kruispunt/bus";
-import { encodeEvent, type LinkageEvent } from "@kruispunt/contracts";
+import { encodeEvent } from "@kruispunt/contracts";
 import { KrpError, type ServiceContext } from "@kruispunt/service-kit";
 import { inTransaction, type PoolClient } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
-import { decideWithPartners, decisionAuditEntry, type LinkDecision } from "./decisions";
+import { decisionAuditEntry } from "./decisions";
 import { updateDirectory } from "./directory";
 import { lockKeyState } from "./key-state";
+import { reviewAuditEntry } from "./review-queue";
+import { type Settled, settle } from "./settle";
 
 /** Roles that may read and resolve the queue. */
 export const REVIEW_ROLES = ["reviewer"] as const;
-
-const refPattern = /^([^/]+)\/([^/]+)\/(.+)$/;
 
 interface ReviewRow {
   review_id: string;
@@ -29,112 +29,49 @@ interface ReviewRow {
   created_at: Date;
 }
 
-interface Member {
-  agency: string;
-  dataset: string;
-  sourceRecordId: string;
-  version: number;
-  clusterId: string;
-  linkagePseudonym: string;
-  variables: Record<string, string>;
-}
-
-async function member(client: PoolClient, ref: string): Promise<Member | null> {
-  const m = refPattern.exec(ref);
-  if (!m) return null;
-  const { rows } = await client.query<{
-    version: string;
-    cluster_id: string;
-    linkage_pseudonym: string;
-    variables: Record<string, string>;
-  }>(
-    `SELECT version, cluster_id, linkage_pseudonym, variables FROM linker.records
-     WHERE agency = $1 AND dataset = $2 AND source_record_id = $3 AND NOT withdrawn
-       AND cluster_id IS NOT NULL FOR UPDATE`,
-    [m[1], m[2], m[3]],
+/** The live record named by `ref`, locked, or null. */
+async function liveRecord(
+  client: PoolClient,
+  ref: string,
+): Promise<{ home: string; clusterId: string } | null> {
+  const { rows } = await client.query<{ home_cluster: string; cluster_id: string }>(
+    `SELECT home_cluster, cluster_id FROM linker.records
+     WHERE ref = $1 AND NOT withdrawn AND cluster_id IS NOT NULL FOR UPDATE`,
+    [ref],
   );
   const row = rows[0];
-  if (!row) return null;
-  return {
-    agency: m[1] as string,
-    dataset: m[2] as string,
-    sourceRecordId: m[3] as string,
-    version: Number(row.version),
-    clusterId: row.cluster_id,
-    linkagePseudonym: row.linkage_pseudonym,
-    variables: row.variables,
-  };
-}
-
-async function countOthers(client: PoolClient, m: Member): Promise<number> {
-  const { rows } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM linker.records WHERE cluster_id = $1 AND NOT withdrawn
-       AND NOT (agency = $2 AND dataset = $3 AND source_record_id = $4)`,
-    [m.clusterId, m.agency, m.dataset, m.sourceRecordId],
-  );
-  return rows[0]?.n ?? 0;
-}
-
-async function holdsDataset(client: PoolClient, clusterId: string, m: Member): Promise<boolean> {
-  const { rows } = await client.query(
-    "SELECT 1 FROM linker.records WHERE cluster_id = $1 AND agency = $2 AND dataset = $3 AND NOT withdrawn LIMIT 1",
-    [clusterId, m.agency, m.dataset],
-  );
-  return rows.length > 0;
+  return row ? { home: row.home_cluster, clusterId: row.cluster_id } : null;
 }
 
 /**
- * Links a reviewed pair: the record that is alone in its cluster joins the other's
- * cluster (method "review", the pair's match weight as score). 409 KRP_ERR_CONFLICT when
- * a record was withdrawn since, when both are already in clusters with other records
- * (it would merge two clusters), or when the target cluster already holds a record of
- * the mover's dataset (one-to-one).
+ * Links a reviewed pair: the resolution "link" is stored first, then the pair's
+ * component is settled again (settle.ts), where a reviewer's link is taken before any
+ * scored pair. 409 KRP_ERR_CONFLICT when a record was withdrawn since, or when the two
+ * still end in different clusters: joining them would put two records of one dataset in
+ * a cluster (one-to-one; an exact partner always wins), and the transaction is undone.
  */
-async function linkPair(
-  client: PoolClient,
-  row: ReviewRow,
-): Promise<{ events: LinkageEvent[]; decisions: LinkDecision[] }> {
-  const left = await member(client, row.left_ref);
-  const right = await member(client, row.right_ref);
+async function linkPair(client: PoolClient, row: ReviewRow): Promise<Settled> {
+  const left = await liveRecord(client, row.left_ref);
+  const right = await liveRecord(client, row.right_ref);
   if (!left || !right)
     throw new KrpError("KRP_ERR_CONFLICT", "a record of this pair was withdrawn since");
-  if (left.clusterId === right.clusterId) return { events: [], decisions: [] };
-  const [mover, stay] =
-    (await countOthers(client, right)) === 0
-      ? [right, left]
-      : (await countOthers(client, left)) === 0
-        ? [left, right]
-        : [null, null];
-  if (!mover || !stay)
-    throw new KrpError(
-      "KRP_ERR_CONFLICT",
-      "both records are linked to others already: linking them would merge two clusters",
-    );
-  if (await holdsDataset(client, stay.clusterId, mover))
-    throw new KrpError(
-      "KRP_ERR_CONFLICT",
-      "the other record's cluster already holds a record of this dataset (one-to-one)",
-    );
-  await client.query(
-    `UPDATE linker.records SET cluster_id = $4, linked_by = 'review', updated_at = now()
-     WHERE agency = $1 AND dataset = $2 AND source_record_id = $3`,
-    [mover.agency, mover.dataset, mover.sourceRecordId, stay.clusterId],
-  );
-  const outcome = { decisions: [] as LinkDecision[] };
-  await decideWithPartners(
+  await client.query("UPDATE linker.review SET status = 'link' WHERE review_id = $1", [
+    row.review_id,
+  ]);
+  const settled = await settle(
     client,
-    mover,
-    stay.clusterId,
-    { method: "review", score: row.score, outcome: "link" },
-    outcome,
+    {
+      homes: new Set([left.home, right.home]),
+      clusters: new Set([left.clusterId, right.clusterId]),
+    },
+    new Map(),
   );
-  const { clusterId: _old, ...rest } = mover;
-  return {
-    events: [
-      { kind: "UPDATED", ...rest, clusterId: stay.clusterId, method: "review", score: row.score },
-    ],
-    decisions: outcome.decisions,
-  };
+  if (settled.clusterOf.get(row.left_ref) !== settled.clusterOf.get(row.right_ref))
+    throw new KrpError(
+      "KRP_ERR_CONFLICT",
+      "the clusters of these records hold records of one dataset: linking them would break one-to-one",
+    );
+  return settled;
 }
 
 const reviewItem = (r: ReviewRow) => ({
@@ -262,7 +199,9 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         if (row.status !== "pending")
           throw new KrpError("KRP_ERR_CONFLICT", `review item ${id} is already resolved`);
         const linked =
-          decision === "link" ? await linkPair(client, row) : { events: [], decisions: [] };
+          decision === "link"
+            ? await linkPair(client, row)
+            : { events: [], decisions: [], review: [], clusterOf: new Map<string, string>() };
         await updateDirectory(client, linked.events);
         await client.query(
           `UPDATE linker.review SET status = $2, resolved_by = $3, resolved_at = now(), resolution_reason = $4
@@ -287,13 +226,16 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         ...result.decisions.map((d) =>
           decisionAuditEntry(d, { actor: request.user.sub, role: request.user.role }),
         ),
+        ...result.review.map((r) =>
+          reviewAuditEntry(r, { actor: request.user.sub, role: request.user.role }),
+        ),
       );
       for (const d of result.decisions)
         ctx.metrics.linkDecisions.inc({ method: d.method, outcome: d.outcome });
       return {
         reviewId: id,
         status: decision,
-        clusterId: result.events[0]?.clusterId ?? null,
+        clusterId: result.clusterOf.get(result.row.left_ref) ?? null,
       };
     },
   );

@@ -1,0 +1,126 @@
+/**
+ * Which scored pairs wait in the clerical review queue (linker.review), as a function of
+ * the component's clusters and scored pairs only (issue 5; review-routes.ts serves it).
+ *
+ * Rule: a scored pair (match weight ≥ the review threshold, probabilistic-linkage.ts)
+ * that did not become a link is pending when no reviewer has resolved it, neither
+ * record's cluster already holds a record of the other record's dataset, and neither
+ * record has a better pending pair toward the other's dataset: pairs are taken by
+ * decreasing weight, ties by (left, right) reference, so each record has at most one
+ * pending pair per other dataset (as the offline greedy solver, packages/pprl assign.ts).
+ * Reason "score": below the link threshold; "conflict": at or above it, but joining
+ * would have put two records of one dataset in a cluster.
+ *
+ * The queue follows the clusters: a pending pair that no longer qualifies (linked
+ * since, a record withdrawn, a better pair found) leaves the queue; a resolved pair
+ * stays as the reviewer's decision (greedy-clusters.ts applies it).
+ */
+import { DEFAULT_THRESHOLDS } from "@kruispunt/pprl";
+import { derivedEventId } from "@kruispunt/service-kit";
+import type { PoolClient } from "@kruispunt/store";
+
+/** A pair put in the clerical review queue (references and score only). */
+export interface ReviewItem {
+  reviewId: number;
+  left: string;
+  right: string;
+  score: number;
+  reason: "score" | "conflict";
+}
+
+/** A scored pair of the component, with the reviewer's resolution if any. */
+export interface ReviewCandidate {
+  left: string;
+  right: string;
+  score: number;
+  levels: number[];
+  resolution: "link" | "no_link" | null;
+}
+
+/** A live record of the component: its "agency/dataset" and final cluster. */
+export interface Placed {
+  dataset: string;
+  clusterId: string;
+}
+
+const byWeight = (a: ReviewCandidate, b: ReviewCandidate) =>
+  b.score - a.score ||
+  (a.left < b.left ? -1 : a.left > b.left ? 1 : a.right < b.right ? -1 : a.right > b.right ? 1 : 0);
+
+/** The pending pairs of a component by the rule above, in (left, right) order. */
+export function pendingPairs(
+  pairs: readonly ReviewCandidate[],
+  placed: ReadonlyMap<string, Placed>,
+): (ReviewCandidate & { reason: ReviewItem["reason"] })[] {
+  const holds = new Map<string, Set<string>>();
+  for (const p of placed.values())
+    holds.set(p.clusterId, (holds.get(p.clusterId) ?? new Set()).add(p.dataset));
+  const taken = new Set<string>();
+  const out: (ReviewCandidate & { reason: ReviewItem["reason"] })[] = [];
+  for (const pair of [...pairs].sort(byWeight)) {
+    const [l, r] = [placed.get(pair.left), placed.get(pair.right)];
+    if (!l || !r || pair.resolution !== null || l.clusterId === r.clusterId) continue;
+    if (holds.get(l.clusterId)?.has(r.dataset) || holds.get(r.clusterId)?.has(l.dataset)) continue;
+    const [lk, rk] = [`${pair.left} ${r.dataset}`, `${pair.right} ${l.dataset}`];
+    if (taken.has(lk) || taken.has(rk)) continue;
+    taken.add(lk).add(rk);
+    out.push({ ...pair, reason: pair.score >= DEFAULT_THRESHOLDS.link ? "conflict" : "score" });
+  }
+  return out.sort((a, b) =>
+    a.left < b.left ? -1 : a.left > b.left ? 1 : a.right < b.right ? -1 : 1,
+  );
+}
+
+/**
+ * Brings the queue's pending pairs that touch `refs` (the component's records and the
+ * batch's withdrawn ones) in line with `pending`; returns the pairs newly queued.
+ */
+export async function refreshQueue(
+  client: PoolClient,
+  refs: readonly string[],
+  pending: readonly (ReviewCandidate & { reason: ReviewItem["reason"] })[],
+): Promise<ReviewItem[]> {
+  const keep = new Set(pending.map((p) => `${p.left} ${p.right}`));
+  const { rows } = await client.query<{ review_id: string; left_ref: string; right_ref: string }>(
+    `SELECT review_id, left_ref, right_ref FROM linker.review
+     WHERE status = 'pending' AND (left_ref = ANY($1) OR right_ref = ANY($1))`,
+    [refs],
+  );
+  const gone = rows
+    .filter((r) => !keep.has(`${r.left_ref} ${r.right_ref}`))
+    .map((r) => r.review_id);
+  if (gone.length > 0)
+    await client.query("DELETE FROM linker.review WHERE review_id = ANY($1::bigint[])", [gone]);
+  const queued: ReviewItem[] = [];
+  for (const p of pending) {
+    const { rows: upserted } = await client.query<{ review_id: string; inserted: boolean }>(
+      `INSERT INTO linker.review (left_ref, right_ref, score, levels, reason) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (left_ref, right_ref) DO UPDATE SET score = EXCLUDED.score,
+         levels = EXCLUDED.levels, reason = EXCLUDED.reason WHERE linker.review.status = 'pending'
+       RETURNING review_id, (xmax = 0) AS inserted`,
+      [p.left, p.right, p.score, p.levels, p.reason],
+    );
+    const row = upserted[0];
+    if (row?.inserted)
+      queued.push({
+        reviewId: Number(row.review_id),
+        left: p.left,
+        right: p.right,
+        score: p.score,
+        reason: p.reason,
+      });
+  }
+  return queued;
+}
+
+/** The `link.review` audit entry of a newly queued pair (event id from the pair and its id). */
+export function reviewAuditEntry(r: ReviewItem, actor: { actor: string; role: string }) {
+  return {
+    eventId: derivedEventId("link.review", r.left, r.right, r.reviewId),
+    ...actor,
+    action: "link.review",
+    object: `${r.left} ${r.right}`,
+    reference: String(r.reviewId),
+    details: { method: "pprl", score: r.score, reason: r.reason },
+  };
+}
