@@ -16,6 +16,8 @@ export default defineConfig({
           name: "e2e",
           include: ["test/**/*.test.ts"],
           globalSetup: ["test/global-setup.ts"],
+          // Stops what a file started even when its beforeAll failed half-way.
+          setupFiles: ["test/stop-stacks.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

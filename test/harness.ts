@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { Bus } from "@kruispunt/bus";
 import {
   initKeys,
   KruispuntClient,
@@ -14,6 +15,7 @@ import {
   type Summary,
   startServices,
 } from "@kruispunt/cli";
+import { createLogger } from "@kruispunt/observability";
 import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "@kruispunt/service-kit";
 import { createPool, type Pool } from "@kruispunt/store";
 
@@ -73,6 +75,54 @@ export function serviceExit(services: RunningServices, dataDir: string): Promise
   return exited;
 }
 
+/**
+ * Polls `probe` every `pollMs` until it resolves with something other than null or
+ * false, and resolves with that. A probe that throws counts as "not yet" (a fault test
+ * takes a dependency down on purpose); the error is named if time runs out. Rejects
+ * after `timeoutMs` naming `what`.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | false>,
+  timeoutMs: number,
+  pollMs = 500,
+): Promise<Exclude<T, null | false>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== null && value !== false) return value as Exclude<T, null | false>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const cause = lastError === undefined ? "" : ` (last error: ${String(lastError)})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/**
+ * The stop of every stack `startStack` has spawned and that has not been stopped
+ * yet, whether or not its start finished: a beforeAll that timed out never got the
+ * stack to stop it, so `stopStacks` (run after every e2e file, see
+ * test/stop-stacks.ts) ends it.
+ */
+const running = new Set<() => Promise<void>>();
+/** Bumped by `stopStacks`: a start under way then gives up before it spawns anything. */
+let generation = 0;
+
+/**
+ * Stops every stack this test file started (see `running`), also one still starting;
+ * a start that has not spawned its services yet rejects instead of spawning them.
+ */
+export async function stopStacks(): Promise<void> {
+  generation += 1;
+  await Promise.all([...running].map((stop) => stop()));
+}
+
 /** The five services running against their own database, data directory and namespace. */
 export interface Stack {
   name: string;
@@ -82,8 +132,10 @@ export interface Stack {
   urls: Record<ServiceName, string>;
   dataDir: string;
   namespace: string;
+  /** The Kafka brokers the services use. */
+  kafkaBrokers: string[];
   databaseUrl: string;
-  /** SIGTERM to every service (see RunningServices.stop), then closes `pool`. */
+  /** SIGTERM to every service (see RunningServices.stop), then closes `pool`; idempotent. */
   stop: () => Promise<void>;
 }
 
@@ -106,22 +158,25 @@ export interface StackOptions {
  * ready. The one start shared by `startHarness` and the fault tests (test/faults).
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  const started = generation;
   const name = slotted(options.name);
   const portOffset = servicePortOffset(options.portOffset);
   const postgres = options.postgres ?? "postgres://postgres@127.0.0.1:5432";
   const databaseUrl = `${postgres}/kruispunt_${name}`;
   const dataDir = join(REPO_ROOT, ".data", name);
   const namespace = `${name}-${Date.now()}.`;
+  const kafkaBrokers = options.kafkaBrokers ?? KAFKA_BROKERS;
   const admin = createPool(`${postgres}/postgres`, 1);
   await admin.query(`DROP DATABASE IF EXISTS kruispunt_${name} WITH (FORCE)`);
   await admin.end();
   rmSync(dataDir, { recursive: true, force: true });
   await prepareDatabase(databaseUrl);
   await initKeys(join(dataDir, "keys"));
+  if (generation !== started) throw new Error(`${name}: stopped (stopStacks) while starting`);
   const services = startServices(
     dataDir,
     {
-      KAFKA_BROKERS: (options.kafkaBrokers ?? KAFKA_BROKERS).join(","),
+      KAFKA_BROKERS: kafkaBrokers.join(","),
       KAFKA_NAMESPACE: namespace,
       DATABASE_URL: databaseUrl,
       ...options.env,
@@ -133,10 +188,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ) as Record<ServiceName, string>;
   const client = new KruispuntClient({ keysDir: join(dataDir, "keys"), urls, env: {} });
   const pool = createPool(databaseUrl, 2);
-  const stop = async () => {
-    await services.stop();
-    await pool.end();
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      await services.stop();
+      await pool.end();
+      running.delete(stop);
+    })();
+    return stopped;
   };
+  running.add(stop);
   try {
     // Generous: on a loaded machine five tsx start-ups can take minutes.
     await Promise.race([client.waitReady(SERVICE_NAMES, 240_000), serviceExit(services, dataDir)]);
@@ -144,7 +205,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { name, client, pool, services, urls, dataDir, namespace, databaseUrl, stop };
+  return {
+    name,
+    client,
+    pool,
+    services,
+    urls,
+    dataDir,
+    namespace,
+    kafkaBrokers,
+    databaseUrl,
+    stop,
+  };
+}
+
+/**
+ * A bus client of the test's own on `stack`'s brokers and namespace (to read a topic
+ * or a group's offsets, or to publish what a forger would); the caller closes it.
+ */
+export function stackBus(
+  stack: Pick<Stack, "kafkaBrokers" | "namespace">,
+  clientId: string,
+): Promise<Bus> {
+  return Bus.connect({
+    brokers: stack.kafkaBrokers,
+    clientId,
+    logger: createLogger("e2e", "warn"),
+    namespace: stack.namespace,
+  });
 }
 
 export interface Harness extends Stack {

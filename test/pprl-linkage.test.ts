@@ -16,7 +16,7 @@ import { createLogger } from "@kruispunt/observability";
 import { filtersLength, PERSON_SCHEMA_V1, PERSON_V1_PARAMETERS, weights } from "@kruispunt/pprl";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
+import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness, waitFor } from "./harness";
 import { quasiIdentifierValues, scanDatabase } from "./privacy-scan";
 
 const LIMIT = 200;
@@ -94,15 +94,8 @@ async function linkerRecords(): Promise<number> {
     .records;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | null>) =>
+  waitFor(what, probe, 120_000, 300);
 
 /** Uploads `rows` for `agencyName`/persons and waits until the linker holds them. */
 async function upload(agencyName: string, rows: Row[]): Promise<void> {

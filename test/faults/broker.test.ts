@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  */
 const enabled = process.env.KRUISPUNT_FAULTS === "1";
 
+import { waitFor } from "../harness";
 import { type PrivateKafka, privateKafka } from "./infra";
-import { recordsCsv, type Stack, startFaultStack, upload, waitFor } from "./stack";
+import { recordsCsv, type Stack, startFaultStack, upload } from "./stack";
 
 const CHUNK = 250;
 let kafka: PrivateKafka;

@@ -9,8 +9,8 @@
 import type { ServiceName } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { KAFKA_BROKERS } from "../harness";
-import { recordsCsv, type Stack, startFaultStack, storedCounts, upload, waitFor } from "./stack";
+import { KAFKA_BROKERS, waitFor } from "../harness";
+import { recordsCsv, type Stack, startFaultStack, storedCounts, upload } from "./stack";
 
 const N = Number(
   process.env.KRUISPUNT_FAULT_RECORDS ?? (process.env.KRUISPUNT_FAULTS === "1" ? 100_000 : 10_000),

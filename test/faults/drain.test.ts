@@ -13,21 +13,12 @@
  * The shared Kafka and PostgreSQL (own namespace and database); only our own
  * services are stopped.
  */
-import { Bus, TOPICS } from "@kruispunt/bus";
+import { type Bus, TOPICS } from "@kruispunt/bus";
 import { decodeEvent } from "@kruispunt/contracts";
-import { createLogger } from "@kruispunt/observability";
 import type { ServiceName } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KAFKA_BROKERS } from "../harness";
-import {
-  ALPHA,
-  recordsCsv,
-  type Stack,
-  startFaultStack,
-  storedCounts,
-  upload,
-  waitFor,
-} from "./stack";
+import { KAFKA_BROKERS, stackBus, waitFor } from "../harness";
+import { ALPHA, recordsCsv, type Stack, startFaultStack, storedCounts, upload } from "./stack";
 
 const CHUNK = 400;
 let stack: Stack;
@@ -43,12 +34,7 @@ beforeAll(async () => {
     // The default 30 s session: nothing is killed here, and under load a 6 s session
     // got the linker evicted mid-batch (its offset commit refused).
   });
-  bus = await Bus.connect({
-    brokers: KAFKA_BROKERS,
-    clientId: "faults-drain",
-    logger: createLogger("faults", "warn"),
-    namespace: stack.namespace,
-  });
+  bus = await stackBus(stack, "faults-drain");
 });
 afterAll(async () => {
   await bus?.close();

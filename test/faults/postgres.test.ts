@@ -7,13 +7,12 @@
  * system temp directory, deleted afterwards; see infra.ts) and stops only that one;
  * Kafka is the shared broker (own namespace).
  */
-import { Bus, TOPICS } from "@kruispunt/bus";
-import { createLogger } from "@kruispunt/observability";
+import { TOPICS } from "@kruispunt/bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { KAFKA_BROKERS } from "../harness";
+import { KAFKA_BROKERS, stackBus, waitFor } from "../harness";
 import { type PrivatePostgres, privatePostgres } from "./infra";
-import { recordsCsv, type Stack, startFaultStack, storedCounts, upload, waitFor } from "./stack";
+import { recordsCsv, type Stack, startFaultStack, storedCounts, upload } from "./stack";
 
 const M = 5_000;
 let pg: PrivatePostgres;
@@ -85,12 +84,7 @@ describe("PostgreSQL restarts during linkage", () => {
   });
 
   it("dead-letters a poison message after bounded retries and links the records behind it", async () => {
-    const bus = await Bus.connect({
-      brokers: KAFKA_BROKERS,
-      clientId: "faults-poison",
-      logger: createLogger("faults", "warn"),
-      namespace: stack.namespace,
-    });
+    const bus = await stackBus(stack, "faults-poison");
     try {
       const poison = Buffer.from("not a protobuf PseudonymisedRecord \u00ff\u00fe");
       await bus.publish(TOPICS.pseudonymised, [{ key: "poison", value: poison }]);

@@ -81,23 +81,3 @@ export async function storedCounts(pool: Pool) {
   );
   return rows[0] as { linker: number; pseudonyms: number; release: number };
 }
-
-/** Polls `check` every `pollMs` (default 500) until it is true; rejects after `timeoutMs` naming `what`. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  pollMs = 500,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // the dependency may be down on purpose: try again
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-}
