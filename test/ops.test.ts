@@ -150,39 +150,24 @@ describe("JWT tampering", () => {
       `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "alpha", role: "agency", iat: now })}.`,
       401,
     ],
-    [
-      "wrong key",
-      forged(
-        { alg: "HS256", typ: "JWT" },
-        { sub: "alpha", role: "agency", iat: now },
-        "not-the-key",
-      ),
+    // Signed with HS256 as ours are, but with a key that is not ours, or expired.
+    ...(
+      [
+        ["wrong key", { iat: now }, "not-the-key"],
+        ["another deployment's issuer", { iat: now }, "beta-agency-own-secret-0123456789"],
+        ["expired", { iat: now - 7200, exp: now - 3600 }, secret],
+      ] as const
+    ).map(([what, times, key]): [string, string, number] => [
+      what,
+      forged({ alg: "HS256", typ: "JWT" }, { sub: "alpha", role: "agency", ...times }, key),
       401,
-    ],
-    [
-      "expired",
-      forged(
-        { alg: "HS256", typ: "JWT" },
-        { sub: "alpha", role: "agency", iat: now - 7200, exp: now - 3600 },
-        secret,
-      ),
-      401,
-    ],
+    ]),
     [
       "payload edited after signing",
       (() => {
         const [h, , s] = issueToken(secret, { sub: "alpha", role: "agency" }).split(".");
         return `${h}.${b64({ sub: "alpha", role: "auditor", iat: now })}.${s}`;
       })(),
-      401,
-    ],
-    [
-      "another deployment's issuer",
-      forged(
-        { alg: "HS256", typ: "JWT" },
-        { sub: "alpha", role: "agency", iat: now },
-        "beta-agency-own-secret-0123456789",
-      ),
       401,
     ],
     ["wrong role", issueToken(secret, { sub: "rita", role: "researcher" }), 403],
