@@ -9,7 +9,11 @@
 # Env: KAFKA_HEAP (default "-Xms256m -Xmx512m"), JAVA_HOME (optional).
 # A second, private broker (fault tests stop and start their own, never the shared one):
 #   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_STATE_DIR (<repo>/.data/kafka),
-#   KAFKA_LOG_FILE (<repo>/.data/logs/kafka.log), KAFKA_LIBS_DIR ($KAFKA_STATE_DIR/libs).
+#   KAFKA_LOG_FILE (<repo>/.data/logs/kafka.log), KAFKA_LIBS_DIR ($KAFKA_STATE_DIR/libs),
+#   KAFKA_REUSE=0: start fails if the port is held by anything but this state's broker
+#   (default 1: a broker already answering there is used as it is).
+# start and stop hold a lock ($KAFKA_STATE_DIR.lock), so two of them on one state
+# directory never format or start it twice at once.
 # Topics are not created here: the services create them at start-up (kafkajs).
 set -euo pipefail
 
@@ -24,6 +28,7 @@ LOGFILE="${KAFKA_LOG_FILE:-$ROOT/.data/logs/kafka.log}"
 HOST=127.0.0.1
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+REUSE="${KAFKA_REUSE:-1}"
 START_TIMEOUT=90
 STOP_TIMEOUT=30
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx512m}"
@@ -34,15 +39,38 @@ log() { echo "kafka.sh: $*"; }
 # True if something accepts TCP connections on $HOST:$PORT (timeout guards against a hung connect).
 port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$PORT" 2>/dev/null; }
 
-# Prints the pid from kafka.pid if that process is alive AND is our broker
-# (guards against a stale pid file whose pid was reused by something else).
+# True if process $1 is a broker of this state directory: java running kafka.Kafka
+# with our server.properties (unique to the state directory).
+ours() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $CONF"; }
+
+# Prints the pid of this state directory's broker if one is alive: the one in kafka.pid
+# (unless that pid was reused by something else), else one found by its command line
+# (a broker whose pid file was lost, e.g. its state deleted under it by an interrupted
+# run: it must still be stopped, or it holds the port and dies at its next write).
 running_pid() {
-  [[ -f "$PIDFILE" ]] || return 1
   local pid
-  pid="$(cat "$PIDFILE")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
-  echo "$pid"
+  if [[ -f "$PIDFILE" ]]; then
+    pid="$(cat "$PIDFILE")"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && ours "$pid"; then
+      echo "$pid"
+      return 0
+    fi
+  fi
+  for pid in $(pgrep -x java); do
+    if ours "$pid"; then
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Serialises start and stop on one state directory (the lock lives beside it, so
+# deleting the state does not delete a lock someone holds).
+lock() {
+  mkdir -p "$(dirname "$STATE")"
+  exec 9>"$STATE.lock"
+  flock -w $((START_TIMEOUT + STOP_TIMEOUT)) 9 || { log "another start/stop of $STATE holds $STATE.lock"; exit 1; }
 }
 
 fetch_libs() {
@@ -114,11 +142,21 @@ wait_started() {
 }
 
 cmd_start() {
-  if port_open; then
-    log "something already answers on $HOST:$PORT; reusing the running broker"
-    return 0
-  fi
+  lock
   local pid t0=$SECONDS
+  if port_open; then
+    if pid="$(running_pid)"; then
+      log "broker (pid $pid) already running on $HOST:$PORT"
+      return 0
+    fi
+    if [[ "$REUSE" == 1 ]]; then
+      log "something already answers on $HOST:$PORT; reusing the running broker"
+      return 0
+    fi
+    log "$HOST:$PORT is held by a process that is not the broker of $STATE:"
+    ss -ltnp "sport = :$PORT" >&2 || true
+    exit 1
+  fi
   if pid="$(running_pid)"; then
     # Our broker is alive but not listening yet (e.g. a concurrent start): just wait for it.
     log "broker (pid $pid) is starting; waiting"
@@ -138,7 +176,7 @@ cmd_start() {
       "$JAVA" $KAFKA_HEAP -Djava.awt.headless=true \
       "-Dlog4j.configuration=file:$DEPLOY/log4j.properties" \
       -cp "$LIBS/*" kafka.Kafka "$CONF" \
-      >"$LOGFILE" 2>&1 </dev/null &
+      >"$LOGFILE" 2>&1 </dev/null 9>&- & # 9>&-: the broker must not hold the start/stop lock
     for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
     pid="$(cat "$PIDFILE" 2>/dev/null)" || { log "broker process did not start"; exit 1; }
     log "started broker pid $pid, waiting for $HOST:$PORT (log: $LOGFILE)"
@@ -148,6 +186,7 @@ cmd_start() {
 }
 
 cmd_stop() {
+  lock
   local pid
   if ! pid="$(running_pid)"; then
     log "not running"

@@ -4,58 +4,93 @@
  * database starts its own here (its own ports and data directories under
  * .data/faults-*) and stops only that one.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { REPO_ROOT } from "@kruispunt/service-kit";
 import { SLOT_PORT_OFFSET, slotted } from "../harness";
+
+const execFileAsync = promisify(execFile);
 
 const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
 export interface PrivateKafka {
   brokers: string[];
-  /** Starts the broker (formats its log directory on first start); returns once it serves. */
-  start: () => void;
-  /** Controlled shutdown (SIGTERM; SIGKILL after 30 s). */
-  stop: () => void;
-  /** Stops the broker and deletes its state (log directory, configuration, log). */
-  destroy: () => void;
+  /**
+   * Starts the broker (formats its log directory on first start); resolves once it
+   * serves, rejects if it does not within kafka.sh's 90 s or if its port is held by
+   * anything but this broker (KAFKA_REUSE=0: never a broker of someone else's).
+   */
+  start: () => Promise<void>;
+  /** Controlled shutdown (SIGTERM; SIGKILL after 30 s); resolves once it has exited. */
+  stop: () => Promise<void>;
+  /** Stops the broker and deletes its state (log directory, configuration); the log stays. */
+  destroy: () => Promise<void>;
+  /** Whether something accepts connections on the broker's port. */
+  answers: () => Promise<boolean>;
 }
 
 /**
- * A single-node KRaft broker on 127.0.0.1:19092+slot×10 (controller +1), state in
- * .data/<name>, log in .data/logs/<name>.log. The jars are the shared broker's (.data/kafka/libs, fetched there by
- * deploy/kafka.sh if missing), so deleting the state does not mean fetching them again.
+ * Private brokers' ports: 17 092 + slot × 10 (controller + 1), below every service
+ * port a test file uses in any slot (18 081 and up: offsets 10 000 – 24 060 plus
+ * slot × 100) and far from the shared broker's 9092/9093.
+ */
+const PRIVATE_KAFKA_PORT = 17_092;
+
+/**
+ * A single-node KRaft broker of this test file's own (deploy/kafka.sh), state in
+ * .data/<name> (one per slot), log in .data/logs/<name>.log (kept for a post-mortem).
+ * The jars are the shared broker's (.data/kafka/libs, fetched there by deploy/kafka.sh
+ * if missing), so deleting the state does not mean fetching them again. kafka.sh runs
+ * asynchronously: a start under load takes tens of seconds, and a blocked event loop
+ * would stall the uploads and vitest's worker messages meanwhile.
  */
 export function privateKafka(name = slotted("faults-kafka")): PrivateKafka {
-  const port = 19_092 + SLOT_PORT_OFFSET / 10;
+  const port = PRIVATE_KAFKA_PORT + SLOT_PORT_OFFSET / 10;
   const state = join(REPO_ROOT, ".data", name);
   const env = {
     ...process.env,
     KAFKA_PORT: String(port),
     KAFKA_CONTROLLER_PORT: String(port + 1),
     KAFKA_STATE_DIR: state,
-    // Outside the state directory, so that it outlives `destroy` for a post-mortem.
     KAFKA_LOG_FILE: join(REPO_ROOT, ".data", "logs", `${name}.log`),
     KAFKA_LIBS_DIR: join(REPO_ROOT, ".data", "kafka", "libs"),
     KAFKA_HEAP: "-Xms128m -Xmx384m",
+    KAFKA_REUSE: "0",
   };
   const script = join(REPO_ROOT, "deploy", "kafka.sh");
-  const run = (command: string) =>
-    execFileSync("bash", [script, command], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const run = async (command: "start" | "stop") => {
+    try {
+      // kafka.sh bounds itself (90 s start, 30 s stop, the lock 120 s); this is a backstop.
+      await execFileAsync("bash", [script, command], { env, timeout: 300_000 });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`kafka.sh ${command} (${name}) failed:\n${stdout ?? ""}${stderr ?? ""}`);
+    }
+  };
   const stop = () => run("stop");
   return {
     brokers: [`127.0.0.1:${port}`],
-    start: () => {
-      mkdirSync(state, { recursive: true });
-      run("start");
-    },
+    start: () => run("start"),
     stop,
-    destroy: () => {
-      stop();
+    destroy: async () => {
+      await stop();
       rmSync(state, { recursive: true, force: true });
     },
+    answers: () =>
+      new Promise((resolve) => {
+        const socket = connect({ host: "127.0.0.1", port, timeout: 2_000 });
+        const done = (open: boolean) => {
+          socket.destroy();
+          resolve(open);
+        };
+        socket.once("connect", () => done(true));
+        socket.once("error", () => done(false));
+        socket.once("timeout", () => done(false));
+      }),
   };
 }
 

@@ -50,8 +50,15 @@ export interface UploadOutcome {
   uploadId: string;
 }
 
-/** Uploads one CSV chunk as alpha; resolves with the HTTP status (0 if the connection failed). */
-export async function upload(stack: Stack, csv: string): Promise<UploadOutcome> {
+/**
+ * Uploads one CSV chunk as alpha; resolves with the HTTP status (0 if the connection
+ * failed or no verdict came within `timeoutMs`).
+ */
+export async function upload(
+  stack: Stack,
+  csv: string,
+  timeoutMs = 120_000,
+): Promise<UploadOutcome> {
   try {
     const response = await fetch(`${stack.urls.intake}/v1/datasets/persons/uploads`, {
       method: "POST",
@@ -60,7 +67,7 @@ export async function upload(stack: Stack, csv: string): Promise<UploadOutcome> 
         "content-type": "text/csv",
       },
       body: csv,
-      signal: AbortSignal.timeout(120_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await response.json().catch(() => ({}))) as {
       accepted?: number;
