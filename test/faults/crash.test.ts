@@ -6,10 +6,11 @@
  * and PostgreSQL (own namespace and database): nothing shared is stopped, only our
  * own services.
  */
+import { type Bus, TOPICS } from "@kruispunt/bus";
 import type { ServiceName } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { KAFKA_BROKERS, waitFor } from "../harness";
+import { KAFKA_BROKERS, stackBus, waitFor } from "../harness";
 import { recordsCsv, type Stack, startFaultStack, storedCounts, upload } from "./stack";
 
 const N = Number(
@@ -17,16 +18,21 @@ const N = Number(
 );
 const CHUNKS = 40;
 const CHUNK = Math.ceil(N / CHUNKS);
-/** Which service is killed when the stream reaches which chunk. */
-const KILLS: [number, ServiceName][] = [
-  [4, "intake"],
-  [10, "pseudonymiser"],
-  [16, "linker"],
-  [22, "release"],
-  [28, "audit"],
+/**
+ * Which service is killed once the stream has reached which chunk, and the topic it
+ * consumes (intake consumes none: it is killed while it receives an upload).
+ */
+const KILLS: { from: number; victim: ServiceName; input: TopicName | null }[] = [
+  { from: 4, victim: "intake", input: null },
+  { from: 10, victim: "pseudonymiser", input: TOPICS.intake },
+  { from: 16, victim: "linker", input: TOPICS.pseudonymised },
+  { from: 22, victim: "release", input: TOPICS.linkage },
+  { from: 28, victim: "audit", input: TOPICS.audit },
 ];
+type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
 let stack: Stack;
+let bus: Bus;
 beforeAll(async () => {
   stack = await startFaultStack({
     name: "e2e_faults_crash",
@@ -34,23 +40,36 @@ beforeAll(async () => {
     kafkaBrokers: KAFKA_BROKERS,
     env: { KAFKA_SESSION_TIMEOUT_MS: "6000" },
   });
+  bus = await stackBus(stack, "faults-crash");
 });
 afterAll(async () => {
+  await bus?.close();
   await stack?.stop();
 });
 
 /**
- * Resolves once intake is receiving an upload (uploads go one at a time, so it is the
- * one just sent: intake is then in the middle of the request), or after 5 s.
+ * Whether `kill.victim` has work in hand, polled while `sending` (the upload of the
+ * current chunk) is in flight and for a second after: intake is receiving an upload
+ * (uploads go one at a time, so it is the one just sent), or a consumer's group has
+ * messages in its input topic that it has not committed (read or about to be, not
+ * yet stored). False if that moment did not come: the kill waits for the next chunk.
  */
-async function uploadUnderWay(): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    const { rows } = await stack.pool.query(
-      "SELECT 1 FROM intake.uploads WHERE status = 'receiving' LIMIT 1",
-    );
-    if (rows.length > 0) return;
-    await new Promise((r) => setTimeout(r, 20));
+async function inHand(kill: (typeof KILLS)[number], sending: Promise<unknown>): Promise<boolean> {
+  let settled: number | null = null;
+  void sending.finally(() => {
+    settled = Date.now();
+  });
+  for (;;) {
+    if (kill.input) {
+      if ((await bus.lag(kill.victim, kill.input)) > 0) return true;
+    } else {
+      const { rows } = await stack.pool.query(
+        "SELECT 1 FROM intake.uploads WHERE status = 'receiving' LIMIT 1",
+      );
+      if (rows.length > 0) return true;
+    }
+    if (settled !== null && Date.now() - settled > 1_000) return false;
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -59,25 +78,24 @@ describe(`kill -9 of each service during a ${N}-record stream`, () => {
     "stores every record exactly once; every complete upload is audited once",
     async () => {
       const acknowledged: string[] = [];
+      const pending = [...KILLS];
+      /** The services killed, each with work in hand. */
+      const killed: ServiceName[] = [];
       let retries = 0;
       for (let chunk = 0; chunk < CHUNKS; chunk++) {
         const from = chunk * CHUNK;
         const count = Math.min(CHUNK, N - from);
         if (count <= 0) break;
         const csv = recordsCsv(from, count);
-        const victim = KILLS.find(([at]) => at === chunk)?.[1];
-        let first = true;
         for (;;) {
           const sending = upload(stack, csv);
-          if (victim && first) {
-            // intake dies in the middle of this upload; the others while they consume
-            // the chunks before it.
-            if (victim === "intake") await uploadUnderWay();
-            else await new Promise((r) => setTimeout(r, 100));
-            await stack.services.kill(victim);
-            stack.services.start(victim);
+          const kill = pending[0];
+          if (kill && chunk >= kill.from && (await inHand(kill, sending))) {
+            await stack.services.kill(kill.victim);
+            stack.services.start(kill.victim);
+            killed.push(kill.victim);
+            pending.shift();
           }
-          first = false;
           const outcome = await sending;
           if (outcome.status === 200) {
             expect(outcome.accepted).toBe(count);
@@ -91,6 +109,8 @@ describe(`kill -9 of each service during a ${N}-record stream`, () => {
           await new Promise((r) => setTimeout(r, 500));
         }
       }
+      // Each service was killed with work in hand (see inHand).
+      expect(killed).toEqual(KILLS.map((k) => k.victim));
       await waitFor(
         `${N} records in linker and release`,
         async () => {
@@ -100,10 +120,13 @@ describe(`kill -9 of each service during a ${N}-record stream`, () => {
         240_000 + N * 10,
       );
       expect(await storedCounts(stack.pool)).toEqual({ linker: N, pseudonyms: N, release: N });
-      const { rows: ids } = await stack.pool.query<{ n: number; ids: number }>(
-        "SELECT count(*)::int AS n, count(DISTINCT source_record_id)::int AS ids FROM linker.records",
-      );
-      expect(ids[0]).toEqual({ n: N, ids: N });
+      for (const table of ["linker.records", "release.records"]) {
+        const { rows: ids } = await stack.pool.query<{ n: number; ids: number; max: number }>(
+          `SELECT count(*)::int AS n, count(DISTINCT source_record_id)::int AS ids,
+                  max(source_record_id::int)::int AS max FROM ${table}`,
+        );
+        expect(ids[0], table).toEqual({ n: N, ids: N, max: N - 1 });
+      }
 
       // The audit log: every upload intake completed (acknowledged or not: a verdict
       // lost with a killed intake) has exactly one intake.upload entry.
