@@ -80,7 +80,7 @@ export function buildCodebook(input: CodebookInput) {
       method: {
         dataColl: {
           linkage:
-            "exact: equal linkage pseudonyms of the national identifier (keyed hash, or blind-mode ElGamal then keyed hash); a person whose identifier differs between agencies (e.g. a typo) is not linked, so not in this cohort",
+            "exact, then probabilistic: records with equal linkage pseudonyms of the national identifier (keyed hash, or blind-mode ElGamal then keyed hash) are one person; in keyed mode (blind mode links exactly only) a record with no exact partner (its identifier mistyped, invalid or missing) is linked on keyed Bloom-filter encodings of its quasi-identifiers (Dice per field, Fellegi-Sunter match weight, one-to-one per dataset pair) when it scores at or above the link threshold, or by a clerical reviewer's decision; a person whose identifier differs between agencies and whose quasi-identifiers do not score high enough is not linked, so not in this cohort",
         },
       },
       dataAccs: {
