@@ -88,6 +88,22 @@ describe("CSV as RFC 4180 writes it", () => {
     const { codes } = await upload(csv);
     expect(codes).toEqual([[6, "ssn", "KRP_ID_BAD_LENGTH"]]);
   });
+
+  it("counts lines as an editor does: an embedded CRLF is one line break, a bare CR none", async () => {
+    // csv-parse's own count put records 2 and 4 on lines 5 and 8 here.
+    const crlf = [
+      HEADER,
+      '1,1234567,"a\r\nb",nsw,,,',
+      "2,12,d,vic,,,",
+      '3,1111111,"x\ry",qld,,,',
+      "4,34,e,vic,,,",
+    ];
+    const { codes } = await upload(`${crlf.join("\r\n")}\r\n`);
+    expect(codes).toEqual([
+      [4, "ssn", "KRP_ID_BAD_LENGTH"],
+      [6, "ssn", "KRP_ID_BAD_LENGTH"],
+    ]);
+  });
 });
 
 describe("bad input, each with its exact verdict", () => {

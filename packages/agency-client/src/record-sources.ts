@@ -70,15 +70,20 @@ async function* csvRecords(body: Readable, contract: DatasetContract): AsyncIter
   body.on("error", (error) => parser.destroy(error));
   body.pipe(parser);
   // csv-parse reports the line where a record ends; the verdict names where it starts.
+  // Inside a quoted field csv-parse counts a CR as a line of its own (an embedded CRLF
+  // as two lines, a bare CR as one): only LF ends a line in an editor, so every CR
+  // seen inside values so far is taken off its count.
   let lastEnd = 1;
   let lastEmpty = 0;
+  let carriageReturns = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: RawFields;
       info: { lines: number; empty_lines: number };
     }>) {
       const line = lastEnd + 1 + (info.empty_lines - lastEmpty);
-      lastEnd = info.lines;
+      carriageReturns += countCarriageReturns(record);
+      lastEnd = info.lines - carriageReturns;
       lastEmpty = info.empty_lines;
       yield { line, fields: record };
     }
@@ -157,4 +162,12 @@ function parseJsonLine(text: string, line: number): SourceItem {
     else return unreadable("KRP_ERR_NOT_A_SCALAR", "a field holds an object or array", name);
   }
   return { line, fields };
+}
+
+/** CR characters inside a record's values (see the line count in `csvRecords`). */
+function countCarriageReturns(record: RawFields): number {
+  let n = 0;
+  for (const value of Object.values(record))
+    if (typeof value === "string") for (const ch of value) if (ch === "\r") n++;
+  return n;
 }
