@@ -57,6 +57,23 @@ export class KruispuntClient {
     return issueToken(readOrCreateJwtSecret(keyFiles(this.options.keysDir).jwtSecret), claims);
   }
 
+  /**
+   * fetch, with a connection failure named: Node's own error says only "fetch failed",
+   * which leaves a user to guess which service, at which address, did not answer.
+   */
+  private async send(service: ServiceName, path: string, init: RequestInit): Promise<Response> {
+    const url = `${this.urls[service]}${path}`;
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const cause =
+        (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new Error(
+        `cannot reach the ${service} service at ${this.urls[service]} (${cause}): is it running? Its address comes from KRUISPUNT_${service.toUpperCase()}_URL, else port ${SERVICE_PORTS[service]} + KRUISPUNT_PORT_OFFSET`,
+      );
+    }
+  }
+
   /** Sends a request as `as`; resolves with the parsed JSON, rejects with ApiError on a non-2xx. */
   async request<T>(
     service: ServiceName,
@@ -79,7 +96,7 @@ export class KruispuntClient {
       if (typeof (body as { pipe?: unknown }).pipe === "function" || body instanceof ReadableStream)
         init.duplex = "half";
     }
-    const response = await fetch(`${this.urls[service]}${path}`, init);
+    const response = await this.send(service, path, init);
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -93,7 +110,7 @@ export class KruispuntClient {
 
   /** Downloads a file's raw text. */
   async download(service: ServiceName, path: string, as: Claims): Promise<string> {
-    const response = await fetch(`${this.urls[service]}${path}`, {
+    const response = await this.send(service, path, {
       headers: { authorization: `Bearer ${this.token(as)}` },
     });
     const text = await response.text();
@@ -103,7 +120,7 @@ export class KruispuntClient {
 
   /** GET `path` as `as`; resolves with the Response (body unread), rejects with ApiError on a non-2xx. */
   async fetch(service: ServiceName, path: string, as: Claims): Promise<Response> {
-    const response = await fetch(`${this.urls[service]}${path}`, {
+    const response = await this.send(service, path, {
       headers: { authorization: `Bearer ${this.token(as)}` },
     });
     if (!response.ok) {

@@ -41,4 +41,3 @@ describe("examples/project.json", () => {
     }
   });
 });
-
