@@ -143,7 +143,7 @@ const linkerHolds = (n: number) =>
     return (rows[0]?.n ?? 0) >= n ? true : null;
   });
 
-const EMPTY = "The identifier is empty or consists only of whitespace.";
+const EMPTY = "The identifier is missing: empty, only whitespace, or a missing-value marker.";
 const CHECK = "The check digits do not match the rest of the identifier.";
 const LINKED =
   "Accepted without it: the record is linked only probabilistically, on its quasi-identifiers.";

@@ -72,7 +72,7 @@ async function publish(contract: typeof linking, csv = CSV) {
   return { summary, records, verdicts, bytes: Buffer.concat(bytes).toString("latin1") };
 }
 
-const EMPTY = "The identifier is empty or consists only of whitespace.";
+const EMPTY = "The identifier is missing: empty, only whitespace, or a missing-value marker.";
 const CHECK = "The check digits do not match the rest of the identifier.";
 const CHARS = "The identifier contains characters this scheme does not allow.";
 const LINKED =

@@ -29,7 +29,7 @@ export type IdentifierRefusalCode =
  * be logged or returned to an uploading agency without disclosing who it was about.
  */
 export const refusalDescriptions: Readonly<Record<IdentifierRefusalCode, string>> = {
-  KRP_ID_EMPTY: "The identifier is empty or consists only of whitespace.",
+  KRP_ID_EMPTY: "The identifier is missing: empty, only whitespace, or a missing-value marker.",
   KRP_ID_TOO_LONG: "The identifier is longer than 256 characters.",
   KRP_ID_NUL_BYTE: "The identifier contains a NUL (U+0000) character.",
   KRP_ID_INVALID_UTF8:
