@@ -24,12 +24,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cryptoReady, generateMemberKeyPair } from "@kruispunt/crypto";
-import {
-  buildExtract,
-  dropExtractMembers,
-  type ProjectSpec,
-  storeExtractMembers,
-} from "@kruispunt/release";
+import { buildExtract, type ProjectSpec, storeExtractMembers } from "@kruispunt/release";
 import { createPool, ensureDatabase, inTransaction, migrate } from "@kruispunt/store";
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
@@ -151,7 +146,6 @@ async function runPath(path: string): Promise<void> {
           releaseKeyVersion: 1,
           dir: join(dir, "extract"),
           storeMembers: (members) => storeExtractMembers(client, extractId, members),
-          dropMembers: (clusterIds) => dropExtractMembers(client, extractId, clusterIds),
         });
         extra = {
           persons: result.persons,

@@ -23,7 +23,7 @@ import { assertInCatalogue } from "./catalogue-check";
 import type { DeliveredFile } from "./delivery";
 import { registerErrorReports } from "./error-reports";
 import { buildExtract, type ExtractResult } from "./extract";
-import { dropExtractMembers, registerLinkageLog, storeExtractMembers } from "./extract-members";
+import { registerLinkageLog, storeExtractMembers } from "./extract-members";
 import { applyLinkageEvents } from "./materialise";
 import {
   extractRequestSchema,
@@ -309,7 +309,6 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
             releaseKeyVersion: release.version,
             dir: join(extractsDir, extractId),
             storeMembers: (members) => storeExtractMembers(client, extractId, members),
-            dropMembers: (clusterIds) => dropExtractMembers(client, extractId, clusterIds),
           });
           await client.query(
             `UPDATE release.extracts SET rows = $2, suppressed = $3, files = $4, report = $5, persons = $6, sealed_keys = $7

@@ -8,22 +8,23 @@
  *    KAnonymityPlanner (a histogram of level-0 combinations), which names their class
  *    by a small id. The person is spilled with that id in place of the
  *    quasi-identifiers (no date of birth is written out) to one of 256 bucket files by
- *    the pseudonym's first byte, and handed to `storeMembers`
- *    (release.extract_members), so PostgreSQL stores them on another connection while
- *    this process reads; in linkage-pseudonym order, as the table's primary key is, so
- *    its index grows at the end instead of all over.
+ *    the pseudonym's first byte; a members file keeps, in read order (linkage-pseudonym
+ *    order), each person's class id, cluster id and project pseudonym.
  * 2. Plan: the planner picks the generalisation levels (or refuses the release), which
  *    decides for each class id its released values or its suppression.
- * 3. Write: each bucket is sorted by project pseudonym, its persons released or
- *    suppressed by class, and appended to the CSV and Parquet files, encrypted as they
- *    are written (delivery.ts). Rows come out in project-pseudonym order, never in
+ * 3. Write: the released persons of the members file go to `storeMembers` (a COPY on
+ *    the caller's connection, so PostgreSQL stores them while this process writes;
+ *    suppressed persons are never written to the database), while each bucket is
+ *    sorted by project pseudonym, its persons released or suppressed by class, and
+ *    appended to the CSV and Parquet files, encrypted as they are written
+ *    (delivery.ts). Rows come out in project-pseudonym order, never in
  *    linkage-pseudonym order, so two projects' extracts cannot be joined by row
  *    position (DESIGN.md invariant 3).
- * 4. Members: once they are stored, the suppressed persons (a members file in read
- *    order keeps each one's class) go to `dropMembers`, all inside the caller's
- *    transaction, so the committed members are exactly the released persons.
- * Memory: the histogram, one cursor page, 257 spill buffers of ≤ 64 KiB, at most
- * MEMBER_QUEUE member batches, one bucket (1/256 of the rows) and one Parquet row group.
+ * 4. Members: buildExtract waits for `storeMembers`, so the caller's transaction
+ *    commits exactly the released persons.
+ * Memory: the histogram, one cursor page, 257 spill buffers of ≤ 64 KiB, one member
+ * batch and one read step of the members file, one bucket (1/256 of the rows) and one
+ * Parquet row group.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -37,7 +38,6 @@ import {
 import { KrpError } from "@kruispunt/service-kit";
 import { checkoutClient, type Pool, type PoolClient } from "@kruispunt/store";
 import Cursor from "pg-cursor";
-import { BatchChannel } from "./channel";
 import { buildCodebook } from "./codebook";
 import { CsvSink, type DeliveredFile, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
 import type { ExtractMember } from "./extract-members";
@@ -59,17 +59,13 @@ export interface ExtractOptions {
   /** Directory for the encrypted files (created, mode 0700). */
   dir: string;
   /**
-   * Stores the cohort's persons as members (release.extract_members;
-   * storeExtractMembers): given them in batches of up to 10,000 in linkage-pseudonym
-   * order while the cohort is read, and awaited before buildExtract returns. A
-   * rejection fails the build.
+   * Stores the released persons as members (release.extract_members;
+   * storeExtractMembers): called once disclosure control has decided, given them in
+   * batches of up to 10,000 in linkage-pseudonym order while the files are written,
+   * and awaited before buildExtract returns. It must consume the batches until the end
+   * or until the iteration throws (the build failed). A rejection fails the build.
    */
   storeMembers: (members: AsyncIterable<ExtractMember[]>) => Promise<unknown>;
-  /**
-   * Removes the members that disclosure control suppressed (dropExtractMembers), by
-   * cluster id in batches of up to 10,000, after storeMembers resolved.
-   */
-  dropMembers: (clusterIds: string[]) => Promise<unknown>;
 }
 
 export interface ExtractResult {
@@ -85,9 +81,9 @@ export interface ExtractResult {
   /** Member name → the extract key sealed to their public key (base64url). */
   sealedKeys: Record<string, string>;
   /**
-   * Wall time of each step in milliseconds: read (cohort query, count, spill, members
-   * handed over), plan, write (files), members (the part of storing them not hidden
-   * behind the read and the files, and dropping the suppressed).
+   * Wall time of each step in milliseconds: read (cohort query, count, spill), plan,
+   * write (files), members (the part of storing the members not hidden behind writing
+   * the files).
    */
   timings: { read: number; plan: number; write: number; members: number };
 }
@@ -100,8 +96,6 @@ interface Person {
 
 const CURSOR_PAGE = 20_000;
 const MEMBER_BATCH = 10_000;
-/** Member batches queued between the cohort read and the COPY storing them. */
-const MEMBER_QUEUE = 4;
 const BUCKETS = 256;
 /** Rows per Parquet row group (about 8 MB of strings for a handful of columns). */
 const ROW_GROUP = 100_000;
@@ -207,33 +201,39 @@ async function* readPersons(
 type SpilledPerson = [string, number, number[], Cell[][]];
 
 /**
- * The suppressed members, from the members file (a line is "classId clusterId", in read
- * order): the cluster ids whose class the plan suppresses, in batches of up to
- * MEMBER_BATCH.
+ * The released members, from the members file (a line is "classId clusterId
+ * projectPseudonym", in read order): those whose class the plan releases, in batches of
+ * up to MEMBER_BATCH. Throws `stop.cause` at the next batch once it is set, so that a
+ * failed build ends the COPY consuming it.
  */
-function* suppressedMembers(file: SpillFiles, plan: ReleasePlan): Generator<string[]> {
-  let batch: string[] = [];
+async function* releasedMembers(
+  file: SpillFiles,
+  plan: ReleasePlan,
+  stop: { cause?: unknown },
+): AsyncGenerator<ExtractMember[]> {
+  let batch: ExtractMember[] = [];
   for (const lines of file.stream(0)) {
     for (const line of lines) {
-      const space = line.indexOf(" ");
-      if (plan.releaseClass(Number(line.slice(0, space))) !== null) continue;
-      batch.push(line.slice(space + 1));
+      const [id, clusterId, projectPseudonym] = line.split(" ") as [string, string, string];
+      if (plan.releaseClass(Number(id)) === null) continue;
+      batch.push({ clusterId, projectPseudonym });
       if (batch.length >= MEMBER_BATCH) {
+        if (stop.cause !== undefined) throw stop.cause;
         yield batch;
         batch = [];
       }
     }
   }
+  if (stop.cause !== undefined) throw stop.cause;
   if (batch.length > 0) yield batch;
 }
 
 /**
  * Reads the cohort, applies disclosure control and writes the encrypted
  * extract.csv, extract.parquet and codebook.json into `dir`, while `storeMembers`
- * and `dropMembers` record who was released. Throws DisclosureRefusedError when k-anonymity would
+ * records who was released. Throws DisclosureRefusedError when k-anonymity would
  * suppress more than the project's allowed share, KrpError KRP_ERR_UNPROCESSABLE
- * naming `cohort` when no person matches it, and what `storeMembers` or `dropMembers`
- * rejected with.
+ * naming `cohort` when no person matches it, and what `storeMembers` rejected with.
  * Nothing is left in `dir` on a throw.
  */
 export async function buildExtract(options: ExtractOptions): Promise<ExtractResult> {
@@ -284,21 +284,6 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     const projectPseudonym = projectPseudonymizer(projectKey);
     projectKey.fill(0);
     let persons = 0;
-    // Members go to storeMembers (another connection) while the cohort is read.
-    const channel = new BatchChannel<ExtractMember[]>(MEMBER_QUEUE);
-    const storing: { error?: { cause: unknown } } = {};
-    const stored = options.storeMembers(channel).then(
-      () => {},
-      (cause: unknown) => {
-        storing.error = { cause };
-      },
-    );
-    /** Stops the members' COPY and waits for it, so the caller's connection is free again. */
-    const stopStoring = async (cause: unknown) => {
-      channel.fail(cause);
-      await stored;
-    };
-    let members: ExtractMember[] = [];
     const client = await checkoutClient(options.pool);
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -316,27 +301,17 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
           rowsOf(person, values),
         ];
         buckets.append(Number.parseInt(pp.slice(0, 2), 16), JSON.stringify(spilled));
-        membersFile.append(0, `${id} ${person.clusterId}`);
-        members.push({ clusterId: person.clusterId, projectPseudonym: pp });
-        if (members.length >= MEMBER_BATCH) {
-          if (storing.error) throw storing.error.cause;
-          await channel.push(members);
-          members = [];
-        }
+        membersFile.append(0, `${id} ${person.clusterId} ${pp}`);
         persons += 1;
       }
-      if (members.length > 0) await channel.push(members);
-      channel.close();
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
-      await stopStoring(error);
       throw error;
     } finally {
       client.release();
     }
     if (persons === 0) {
-      await stored;
       throw new KrpError(
         "KRP_ERR_UNPROCESSABLE",
         "cohort: no person matches it (0 persons), so there is nothing to release",
@@ -346,14 +321,18 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     membersFile.flush();
     const t1 = performance.now();
     // 2. Plan (throws DisclosureRefusedError).
-    let plan: ReleasePlan;
-    try {
-      plan = planner.plan();
-    } catch (error) {
-      await stopStoring(error);
-      throw error;
-    }
+    const plan = planner.plan();
     const t2 = performance.now();
+
+    // Members go to storeMembers (the caller's connection) while the files are written.
+    const stop: { cause?: unknown } = {};
+    const storing: { error?: { cause: unknown } } = {};
+    const stored = options.storeMembers(releasedMembers(membersFile, plan, stop)).then(
+      () => {},
+      (cause: unknown) => {
+        storing.error = { cause };
+      },
+    );
 
     // 3. Write the encrypted files bucket by bucket in pseudonym order.
     const columns = [
@@ -398,7 +377,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         rows += out.length;
         csv.write(out);
         parquet.write(out);
-        // Let the members still queued stream to PostgreSQL between buckets.
+        // Let the members stream to PostgreSQL between buckets.
         await new Promise((resolve) => setImmediate(resolve));
       }
       const files = [csv.close(), parquet.close()];
@@ -427,11 +406,9 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       codebookFile.write(`${JSON.stringify(codebook, null, 2)}\n`);
       files.push(codebookFile.close());
       const t3 = performance.now();
-      // 4. Members: stored; now drop the suppressed.
+      // 4. Members.
       await stored;
       if (storing.error) throw storing.error.cause;
-      for (const clusterIds of suppressedMembers(membersFile, plan))
-        await options.dropMembers(clusterIds);
       return {
         persons,
         rows,
@@ -448,7 +425,9 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         },
       };
     } catch (error) {
-      await stopStoring(error);
+      // Ends the members' COPY and waits for it, so the caller's connection is free again.
+      stop.cause = error;
+      await stored;
       throw error;
     } finally {
       key.fill(0);

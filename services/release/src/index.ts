@@ -5,5 +5,5 @@
 export { buildCodebook } from "./codebook";
 export { CsvSink, type DeliveredFile, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
 export { buildExtract, type ExtractOptions, type ExtractResult } from "./extract";
-export { dropExtractMembers, storeExtractMembers } from "./extract-members";
+export { storeExtractMembers } from "./extract-members";
 export { type ProjectSpec, projectSpecSchema } from "./project";
