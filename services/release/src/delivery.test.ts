@@ -9,9 +9,10 @@ import {
   generateMemberKeyPair,
   openFileKey,
 } from "@kruispunt/crypto";
+import { parse } from "csv-parse/sync";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CsvSink, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
+import { CsvSink, csvRecord, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
 
 let dir: string;
 beforeAll(async () => {
@@ -81,5 +82,31 @@ describe("encrypted CSV and Parquet delivery", () => {
     expect(Buffer.from(openFileKey(alice, sealedKeys.alice as string))).toEqual(Buffer.from(key));
     expect(Buffer.from(openFileKey(bob, sealedKeys.bob as string))).toEqual(Buffer.from(key));
     expect(() => openFileKey(bob, sealedKeys.alice as string)).toThrow("does not open");
+  });
+});
+
+describe("csvRecord (RFC 4180)", () => {
+  it("quotes exactly the cells holding a comma, quote, CR or LF, doubling quotes; null is empty", () => {
+    expect(csvRecord(["a", null, "", "b c"])).toBe("a,,,b c\n");
+    expect(csvRecord(['say "hi"', "x,y", "l1\nl2", "cr\r", "'"])).toBe(
+      '"say ""hi""","x,y","l1\nl2","cr\r",\'\n',
+    );
+  });
+
+  it("reads back with csv-parse as the same cells, whatever characters they hold", () => {
+    const alphabet = ['"', ",", "\r", "\n", " ", "a", "é", "€", "\t", "'"];
+    // A fixed pseudo-random sequence (LCG), so the cells are the same on every run.
+    let seed = 12345;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    const rows = Array.from({ length: 500 }, () =>
+      Array.from({ length: 4 }, () =>
+        Array.from({ length: next() % 6 }, () => alphabet[next() % alphabet.length]).join(""),
+      ),
+    );
+    const text = rows.map(csvRecord).join("");
+    expect(parse(text, { relax_column_count: false })).toEqual(rows);
   });
 });

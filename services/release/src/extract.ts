@@ -94,7 +94,11 @@ interface Person {
   records: { ref: string; id: string; values: Cell[] }[];
 }
 
-const CURSOR_PAGE = 20_000;
+/**
+ * Rows per cursor read: small enough that a page is dead before the next young-generation
+ * collection (20,000 rows kept ~10 MB alive through each, to be copied and promoted).
+ */
+const CURSOR_PAGE = 2_000;
 const MEMBER_BATCH = 10_000;
 const BUCKETS = 256;
 /** Rows per Parquet row group (about 8 MB of strings for a handful of columns). */
@@ -104,7 +108,7 @@ const ROW_GROUP = 100_000;
  * The cohort query: every current record of the cohort's and the variables' datasets,
  * ordered by person (one sort, bytewise: cluster ids are hex, and "C" lets PostgreSQL
  * compare abbreviated keys instead of calling strcoll; no self-join: whether a person belongs to the cohort is
- * decided while reading, by {@link inCohort}). Columns: cluster_id, ref,
+ * decided while reading, by {@link cohortTest}). Columns: cluster_id, ref,
  * source_record_id, then one text value per variable, then the birth-date value for
  * cohort.born (if any).
  */
@@ -138,15 +142,25 @@ function cohortQuery(
 }
 
 /**
- * Whether a person read by {@link cohortQuery} is in the cohort: a record in each of
- * cohort.allOf and, with cohort.born, a record of its dataset whose value starts with
- * a year in [from, to] (YYYYMMDD: eight digits, or a bare year YYYY). Keeps only the records of the
- * variables' datasets, sorted by (dataset, source record id), so the first record of a
- * dataset is always the same one.
+ * The cohort test of a project: whether a person read by {@link cohortQuery} is in the
+ * cohort: a record in each of cohort.allOf and, with cohort.born, a record of its
+ * dataset whose value starts with a year in [from, to] (YYYYMMDD: eight digits, or a
+ * bare year YYYY). Keeps only the records of the variables' datasets, sorted by
+ * (dataset, source record id), so the first record of a dataset is always the same one.
  */
-function inCohort(spec: ProjectSpec, variables: Variable[], person: Person): boolean {
-  const refs = new Set(person.records.map((r) => r.ref));
-  if (!spec.cohort.allOf.every((d) => refs.has(d))) return false;
+function cohortTest(spec: ProjectSpec, variables: Variable[]): (person: Person) => boolean {
+  const wanted = new Set(variables.map((v) => v.dataset));
+  return (person) => inCohort(spec, variables, wanted, person);
+}
+
+function inCohort(
+  spec: ProjectSpec,
+  variables: Variable[],
+  wanted: Set<string>,
+  person: Person,
+): boolean {
+  const { records } = person;
+  for (const d of spec.cohort.allOf) if (!records.some((r) => r.ref === d)) return false;
   const born = spec.cohort.born;
   if (born) {
     const at = variables.length;
@@ -158,8 +172,7 @@ function inCohort(spec: ProjectSpec, variables: Variable[], person: Person): boo
     });
     if (!ok) return false;
   }
-  const wanted = new Set(variables.map((v) => v.dataset));
-  person.records = person.records
+  person.records = records
     .filter((r) => wanted.has(r.ref))
     .sort((a, b) =>
       a.ref !== b.ref ? (a.ref < b.ref ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
@@ -247,7 +260,8 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
   }));
   const released0 = variables.map((v) => hierarchyFor(v).levels[0]?.generalise ?? (() => null));
   const query = cohortQuery(spec, variables);
-  /** The datasets a released row can come from (inCohort keeps only these), sorted. */
+  const isInCohort = cohortTest(spec, variables);
+  /** The datasets a released row can come from (cohortTest keeps only these), sorted. */
   const datasets = [...new Set(variables.map((v) => v.dataset))].sort();
   const datasetIndex = new Map(datasets.map((d, i) => [d, i]));
   /** Per variable: the value of the person's first record of its dataset. */
@@ -290,7 +304,7 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
       // Room to sort the cohort by person in memory rather than in temporary files.
       await client.query("SET LOCAL work_mem = '256MB'");
       for await (const person of readPersons(client, query)) {
-        if (!inCohort(spec, variables, person)) continue;
+        if (!isInCohort(person)) continue;
         const values = personValues(person);
         const id = planner.add(qiIndex.map((i) => values[i] ?? null));
         const pp = projectPseudonym(person.clusterId);
@@ -436,6 +450,8 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     rmSync(options.dir, { recursive: true, force: true });
     throw error;
   } finally {
+    buckets.discard();
+    membersFile.discard();
     rmSync(spillDir, { recursive: true, force: true });
   }
 }
