@@ -102,11 +102,15 @@ const spec = (maxSuppressedShare: number): ProjectSpec => ({
   members: [{ name: "researcher-x", publicKey: member.publicKey }],
 });
 
-/** Builds and commits an extract of a new approved project; returns it and its ids. */
+/**
+ * Builds and commits an extract of a new approved project; returns it and its ids. A
+ * lock wait of more than 10 s fails the build instead of waiting.
+ */
 async function extract(projectId: string, s: ProjectSpec) {
   const extractId = randomUUID();
   const out = join(dir, extractId);
   const result = await inTransaction(pool, async (client) => {
+    await client.query("SET LOCAL lock_timeout = '10s'");
     await client.query(
       `INSERT INTO release.projects (project_id, title, spec, researcher, status, expires_at)
        VALUES ($1, 'test', $2, 'researcher-x', 'approved', now() + interval '1 day')`,
@@ -244,5 +248,36 @@ describe("suppression at k = 10", () => {
       [clusterOf(LONE + 1)],
     );
     expect(both).toEqual([{ project_id: "p-00000000sup1" }, { project_id: projectId }]);
+  }, 120_000);
+
+  it("a build attaches its members while another build's extract row is uncommitted; an extract with members stays", async () => {
+    // Another build in progress: its release.extracts row inserted, not committed.
+    const other = await pool.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query(
+        `INSERT INTO release.projects (project_id, title, spec, researcher, status, expires_at)
+         VALUES ('p-00000000sup4', 'other', '{}', 'researcher-x', 'approved', now() + interval '1 day')`,
+      );
+      await other.query(
+        "INSERT INTO release.extracts (extract_id, project_id, rows, suppressed, files, report) VALUES ($1, 'p-00000000sup4', 0, 0, '[]', '{}')",
+        [randomUUID()],
+      );
+      const { result, extractId } = await extract("p-00000000sup3", spec(0.05));
+      expect(result.released).toBe(PERSONS - LONE);
+      expect(await members(extractId)).toHaveLength(PERSONS - LONE);
+      await other.query("ROLLBACK");
+      await expect(
+        pool.query("DELETE FROM release.extracts WHERE extract_id = $1", [extractId]),
+      ).rejects.toThrow(`extract ${extractId} has members: it cannot be deleted or renamed`);
+      await expect(
+        pool.query("UPDATE release.extracts SET extract_id = $2 WHERE extract_id = $1", [
+          extractId,
+          randomUUID(),
+        ]),
+      ).rejects.toThrow("has members");
+    } finally {
+      other.release();
+    }
   }, 120_000);
 });

@@ -43,18 +43,20 @@ const HEX = /^[0-9a-f]+$/;
  * partition of release.extract_members: a new table `release.extract_members_<uuid
  * without dashes>` filled by one `COPY … FROM STDIN` fed from `batches` as they come
  * (backpressure: the next batch is pulled only when PostgreSQL has taken the previous),
- * then attached. The table has no index and no foreign key while it is filled, so
- * PostgreSQL appends rows instead of checking each one; attaching builds its indexes in
- * one sorted pass and checks the foreign key with one query (1M members: ~15 s against
- * ~49 s into one indexed table, in SQL at load 12–17). Batches in linkage-pseudonym
- * order make the primary key's sort cheap.
+ * then attached. The table has no index while it is filled, so PostgreSQL appends rows
+ * instead of checking each one; attaching builds its indexes in one sorted pass (1M
+ * members: ~15 s against ~49 s into one indexed table with a foreign key, in SQL at
+ * load 12–17). Batches in linkage-pseudonym order make the primary key's sort cheap.
+ * Instead of a foreign key (see migration 1764403200070), the extract's row is locked
+ * FOR KEY SHARE before attaching: it exists, and stays, for every member at once.
  *
  * Attaching holds a SHARE UPDATE EXCLUSIVE lock on release.extract_members until the
  * transaction ends: readers go on, a second build's attach waits for this commit.
  * Resolves with the number of rows stored; rejects with PostgreSQL's error (e.g. a
  * duplicate cluster), leaving the transaction aborted. Throws Error for an extract id
- * that is not a lowercase UUID (it names a table) or a member whose ids are not
- * lowercase hex, which COPY's text format would otherwise need escaping for.
+ * that is not a lowercase UUID (it names a table) or has no release.extracts row, or a
+ * member whose ids are not lowercase hex, which COPY's text format would otherwise need
+ * escaping for.
  */
 export async function storeExtractMembers(
   client: PoolClient,
@@ -80,6 +82,11 @@ export async function storeExtractMembers(
     }
   }
   await pipeline(Readable.from(lines()), copy);
+  const extract = await client.query(
+    "SELECT 1 FROM release.extracts WHERE extract_id = $1 FOR KEY SHARE",
+    [extractId],
+  );
+  if (extract.rowCount !== 1) throw new Error(`extract ${extractId} has no release.extracts row`);
   // The index builds sort every member: room to do it in memory (~100 MB at 1M).
   await client.query("SET LOCAL maintenance_work_mem = '256MB'");
   await client.query(
