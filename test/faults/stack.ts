@@ -29,14 +29,18 @@ export async function startFaultStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-/** CSV of records `from` … `from + count − 1`: record_id i, soc_sec_id 1 000 000 + i. */
+/**
+ * CSV of records `from` … `from + count − 1`: record_id i, soc_sec_id 1 000 000 + i,
+ * and year_of_birth derived from date_of_birth as the contract's agency does.
+ */
 export function recordsCsv(from: number, count: number): string {
   const lines = [
-    "record_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id",
+    "record_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id,year_of_birth",
   ];
   for (let i = from; i < from + count; i++) {
+    const year = `19${String(10 + (i % 89)).padStart(2, "0")}`;
     lines.push(
-      `${i},given${i % 997},sur${i % 991},${i % 200},street ${i % 89},,suburb${i % 53},${2000 + (i % 7000)},nsw,19${String(10 + (i % 89)).padStart(2, "0")}0101,${1_000_000 + i}`,
+      `${i},given${i % 997},sur${i % 991},${i % 200},street ${i % 89},,suburb${i % 53},${2000 + (i % 7000)},nsw,${year}0101,${1_000_000 + i},${year}`,
     );
   }
   return `${lines.join("\n")}\n`;
