@@ -29,6 +29,21 @@ export async function startFaultStack(options: StackOptions): Promise<Stack> {
   }
 }
 
+/** A capitalised pronounceable word of `syllables` consonant–vowel pairs, numbered by `n`. */
+function word(n: number, syllables: number): string {
+  const consonants = "bdfgklmnprstvz";
+  const vowels = "aeiou";
+  let out = "";
+  let rest = n;
+  for (let s = 0; s < syllables; s++) {
+    out += consonants[rest % consonants.length] ?? "";
+    rest = Math.floor(rest / consonants.length);
+    out += vowels[rest % vowels.length] ?? "";
+    rest = Math.floor(rest / vowels.length);
+  }
+  return out.charAt(0).toUpperCase() + out.slice(1);
+}
+
 /**
  * CSV of records `from` … `from + count − 1`: record_id i, soc_sec_id 1 000 000 + i,
  * and year_of_birth derived from date_of_birth as the contract's agency does.
@@ -39,8 +54,13 @@ export function recordsCsv(from: number, count: number): string {
   ];
   for (let i = from; i < from + count; i++) {
     const year = `19${String(10 + (i % 89)).padStart(2, "0")}`;
+    const month = String(1 + (Math.floor(i / 89) % 12)).padStart(2, "0");
+    const day = String(1 + (Math.floor(i / 1068) % 28)).padStart(2, "0");
+    // Names that sound different: "given17"/"sur17" all had one phonetic code, so every
+    // record shared the both-names block and each arrival re-read all earlier ones.
+    const j = (i * 7919) % 1_000_003;
     lines.push(
-      `${i},given${i % 997},sur${i % 991},${i % 200},street ${i % 89},,suburb${i % 53},${2000 + (i % 7000)},nsw,${year}0101,${1_000_000 + i},${year}`,
+      `${i},${word(i, 2)},${word(j, 3)}s,${i % 200},street ${i % 89},,suburb${i % 53},${2000 + (i % 7000)},nsw,${year}${month}${day},${1_000_000 + i},${year}`,
     );
   }
   return `${lines.join("\n")}\n`;
