@@ -157,6 +157,16 @@ export function sendChunks(
   return chunks;
 }
 
+/** The idempotent producer every publish goes through (acks from all in-sync replicas). */
+function newProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
 /** Connected Kafka producer + admin, and a factory for consumers. */
 export class Bus {
   private readonly consumers: RunningConsumer[] = [];
@@ -165,7 +175,7 @@ export class Bus {
 
   private constructor(
     private readonly kafka: Kafka,
-    private readonly producer: Producer,
+    private producer: Producer,
     private readonly admin: Admin,
     private readonly logger: Logger,
     private readonly namespace: string,
@@ -206,12 +216,7 @@ export class Bus {
           else log.warn(rest, message);
         },
     });
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = newProducer(kafka);
     const admin = kafka.admin();
     await Promise.all([producer.connect(), admin.connect()]);
     return new Bus(
@@ -289,23 +294,45 @@ export class Bus {
     });
   }
 
-  /** Sends the queued publishes, a round of at most SEND_BYTES at a time. */
+  /**
+   * Sends the queued publishes, a round of at most SEND_BYTES at a time. After a failed
+   * send the next round first replaces the producer: kafkajs' idempotent producer may
+   * have counted sequence numbers for a batch the broker never wrote, and once the
+   * broker was back it answered every send with OUT_OF_ORDER_SEQUENCE_NUMBER for good
+   * (intake stayed at 503 after a broker restart). A new producer gets a new producer
+   * id and starts its sequences afresh; the failed round's callers were rejected and
+   * re-send, which consumers absorb (they are idempotent).
+   */
   private async drain(): Promise<void> {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
         const round = takeRound(this.queue, SEND_BYTES);
         try {
+          if (this.producerFailed) await this.replaceProducer();
           for (const topicMessages of sendChunks(round, SEND_BYTES))
             await this.producer.sendBatch({ acks: -1, topicMessages });
           for (const p of round) p.resolve();
         } catch (error) {
+          this.producerFailed = true;
           for (const p of round) p.reject(error);
         }
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  private producerFailed = false;
+
+  /** A fresh idempotent producer in place of one whose send failed (see `drain`). */
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = newProducer(this.kafka);
+    await old.disconnect().catch(() => {});
+    await this.producer.connect();
+    this.producerFailed = false;
+    this.logger.warn("replaced the Kafka producer after a failed send");
   }
 
   /**
