@@ -16,8 +16,11 @@
  * and written into one plain table by a bare loader (JSON.parse per line, INSERT …
  * SELECT FROM unnest of 5,000 rows a statement, no validation, sealing, Kafka,
  * pseudonymisation or linkage) — what "in PostgreSQL" costs at the least on this machine.
+ *
+ * Linkage quality: the a–b pairs sharing a cluster, against the generator's truth file
+ * (out/bench-upload-to-linked/truth-N.csv): tp, fp, fn, precision, recall.
  */
-import { createReadStream, mkdirSync, statSync } from "node:fs";
+import { createReadStream, mkdirSync, readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -33,12 +36,15 @@ const PER_AGENCY = Math.floor(RECORDS / 2);
 const POLL_MS = 2_000;
 const dir = join(REPO_ROOT, "out", "bench-upload-to-linked");
 const files = { a: join(dir, `a-${PER_AGENCY}.ndjson`), b: join(dir, `b-${PER_AGENCY}.ndjson`) };
+/** The generator's truth: `a_record_id,b_record_id` of every copy. */
+const truthPath = join(dir, `truth-${PER_AGENCY}.csv`);
 
 /** The files, written unless they already hold PER_AGENCY records each (same seed, same bytes). */
 async function prepareFiles(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   try {
-    if (statSync(files.a).size > 0 && statSync(files.b).size > 0) return;
+    if (statSync(files.a).size > 0 && statSync(files.b).size > 0 && statSync(truthPath).size > 0)
+      return;
   } catch {
     // not there yet
   }
@@ -49,10 +55,40 @@ async function prepareFiles(): Promise<void> {
     agencies: 2,
     format: "ndjson",
     paths: files,
+    truthPath,
   });
   console.log(
     `wrote ${fmt(counts.a)} + ${fmt(counts.b)} records (${fmt(counts.pairs)} copies) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
+}
+
+/**
+ * Pairs of agency a's and b's records in one cluster, against the generator's truth file
+ * (every copy of an a person in b): exact links find the copies (same INSZ), so a
+ * false positive is a probabilistic link between two different persons.
+ */
+async function linkageQuality(pool: Pool) {
+  const truth = new Set(
+    readFileSync(truthPath, "utf8")
+      .split("\n")
+      .slice(1)
+      .filter((l) => l !== ""),
+  );
+  const { rows } = await pool.query<{ pair: string }>(
+    `SELECT a.source_record_id || ',' || b.source_record_id AS pair
+       FROM linker.records a JOIN linker.records b ON a.cluster_id = b.cluster_id
+      WHERE a.agency = 'a' AND b.agency = 'b' AND NOT a.withdrawn AND NOT b.withdrawn`,
+  );
+  const tp = rows.filter((r) => truth.has(r.pair)).length;
+  const fp = rows.length - tp;
+  return {
+    truePairs: truth.size,
+    tp,
+    fp,
+    fn: truth.size - tp,
+    precision: rows.length ? tp / rows.length : 1,
+    recall: truth.size ? tp / truth.size : 1,
+  };
 }
 
 /** Streams `path` to intake as agency `agency`; resolves with the upload verdict counts. */
@@ -177,6 +213,7 @@ try {
     `SELECT count(*)::int AS clusters, count(*) FILTER (WHERE n > 1)::int AS pairs
        FROM (SELECT cluster_id, count(*) AS n FROM linker.records GROUP BY cluster_id) c`,
   );
+  const quality = await linkageQuality(pool);
   const bare = await bareLoad(pool);
   printTable(
     ["process", "peak RSS MiB", "CPU s", "CPU ms / 1,000 records"],
@@ -193,6 +230,9 @@ try {
   console.log(
     `uploads answered after ${uploadedAt.toFixed(1)} s (${fmt(RECORDS / uploadedAt)} records/s); ` +
       `${fmt(clusters[0]?.clusters ?? 0)} clusters, ${fmt(clusters[0]?.pairs ?? 0)} with more than one record`,
+  );
+  console.log(
+    `linkage vs the generator's truth (${fmt(quality.truePairs)} copies): tp ${fmt(quality.tp)}, fp ${fmt(quality.fp)}, fn ${fmt(quality.fn)}; precision ${quality.precision.toFixed(4)}, recall ${quality.recall.toFixed(4)}`,
   );
   console.log(
     `RESULT upload-to-linked: ${fmt(RECORDS)} records uploaded → linked in ${wall.toFixed(1)} s (${fmt(RECORDS / wall)} records/s) vs bare PostgreSQL load of the same rows ${bare.toFixed(1)} s — ratio ${(wall / bare).toFixed(1)}× (goal 1M in 20 s); load average ${loadavg()
