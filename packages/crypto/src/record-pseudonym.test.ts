@@ -1,12 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { k1, k2, ringWithTwoVersions } from "./fixtures";
 import { importKeyring } from "./keyring";
-import type { Keyring } from "./keyring-types";
 import { recordPseudonym } from "./record-pseudonym";
 import { rekeyPseudonym, versionedLinkagePseudonym } from "./rotation";
 import { cryptoReady } from "./sodium";
 
-const k1 = Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString("hex");
-const k2 = new Uint8Array(Array.from({ length: 32 }, (_, i) => 0x40 + i));
 // Computed outside this code, e.g.
 // printf 'kruispunt/record-pseudonym/v1\0alpha\0persons\0r-17' | openssl dgst -sha256 -mac HMAC -macopt hexkey:000102…1f
 const RP1 = "dbf1a3d497ef9241a15b5ac08073c93f060107b9efde59cb490da5f8e6699208";
@@ -16,17 +14,6 @@ const RP2 = "259d9a052d7f854182e450d915b4e47d43fd45f9a4408776e0c51985b3df0611";
 const RP_ODD_ID = "a882ce72d909efaf0cc9586ae71b0296bc54e4b53ce7bf51416be04b070c0b53";
 
 const ref = { agency: "alpha", dataset: "persons", sourceRecordId: "r-17" };
-
-function ringWithTwoVersions(): Keyring {
-  const ring = importKeyring({ linkageKeyHex: k1 });
-  return {
-    ...ring,
-    keys: [
-      ...ring.keys,
-      { purpose: "linkage", version: 2, key: k2, createdAt: "2026-11-29T00:00:00Z" },
-    ],
-  };
-}
 
 beforeAll(cryptoReady);
 

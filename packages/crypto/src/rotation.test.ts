@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { k1, k2, ringWithTwoVersions } from "./fixtures";
 import { importKeyring } from "./keyring";
-import type { Keyring } from "./keyring-types";
 import {
   linkageKeyId,
   rekeyPseudonym,
@@ -10,23 +10,10 @@ import {
 } from "./rotation";
 import { cryptoReady } from "./sodium";
 
-const k1 = Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString("hex");
-const k2 = new Uint8Array(Array.from({ length: 32 }, (_, i) => 0x40 + i));
 // Version 1 known answer from issue 3 (key 0x00..0x1f, be-insz, 85.07.30-033.28).
 const LP1 = "83484b4b37b4c00fb34d4d938400d195f27266883a6d0ee307d4ee4bb821a3fa";
 // python3 -c "import hmac,hashlib; k2=bytes(range(0x40,0x60)); print(hmac.new(k2, b'kruispunt/rekey/v1\x00'+bytes.fromhex('83484b4b37b4c00fb34d4d938400d195f27266883a6d0ee307d4ee4bb821a3fa'), hashlib.sha256).hexdigest())"
 const LP2 = "866e3a4d974a15f61bebe2c6152ac97aaf86f6e85cbe1dd44ca65cf9af9d4970";
-
-function ringWithTwoVersions(): Keyring {
-  const ring = importKeyring({ linkageKeyHex: k1 });
-  return {
-    ...ring,
-    keys: [
-      ...ring.keys,
-      { purpose: "linkage", version: 2, key: k2, createdAt: "2026-11-29T00:00:00Z" },
-    ],
-  };
-}
 
 beforeAll(cryptoReady);
 
