@@ -172,6 +172,8 @@ export class Bus {
   private readonly consumers: RunningConsumer[] = [];
   private readonly queue: QueuedPublish[] = [];
   private draining = false;
+  /** A send failed: `drain` replaces the producer before the next one. */
+  private producerFailed = false;
 
   private constructor(
     private readonly kafka: Kafka,
@@ -322,8 +324,6 @@ export class Bus {
       this.draining = false;
     }
   }
-
-  private producerFailed = false;
 
   /** A fresh idempotent producer in place of one whose send failed (see `drain`). */
   private async replaceProducer(): Promise<void> {
