@@ -19,6 +19,7 @@ import kafkajs, {
   type Producer,
 } from "kafkajs";
 import type { Logger } from "pino";
+import { ProducerSlot } from "./producer-slot";
 import { backoffMs, isTransient } from "./retry";
 import { type AgencyTopic, TOPIC_SPECS, TOPICS, type TopicName, type TopicSpec } from "./topics";
 
@@ -172,12 +173,12 @@ export class Bus {
   private readonly consumers: RunningConsumer[] = [];
   private readonly queue: QueuedPublish[] = [];
   private draining = false;
-  /** A send failed: `drain` replaces the producer before the next one. */
-  private producerFailed = false;
+  /** Every send (publish and dead letter) goes through it: see `send`. */
+  private readonly producer: ProducerSlot<Producer>;
 
   private constructor(
     private readonly kafka: Kafka,
-    private producer: Producer,
+    producer: Producer,
     private readonly admin: Admin,
     private readonly logger: Logger,
     private readonly namespace: string,
@@ -185,7 +186,13 @@ export class Bus {
     private readonly observer: BusObserver,
     private readonly replicationFactor: number,
     private readonly sessionTimeoutMs: number,
-  ) {}
+  ) {
+    this.producer = new ProducerSlot(
+      producer,
+      () => newProducer(kafka),
+      () => logger.warn("replaced the Kafka producer after a failed send"),
+    );
+  }
 
   private name(topic: string): string {
     return `${this.namespace}${topic}`;
@@ -297,13 +304,9 @@ export class Bus {
   }
 
   /**
-   * Sends the queued publishes, a round of at most SEND_BYTES at a time. After a failed
-   * send the next round first replaces the producer: kafkajs' idempotent producer may
-   * have counted sequence numbers for a batch the broker never wrote, and once the
-   * broker was back it answered every send with OUT_OF_ORDER_SEQUENCE_NUMBER for good
-   * (intake stayed at 503 after a broker restart). A new producer gets a new producer
-   * id and starts its sequences afresh; the failed round's callers were rejected and
-   * re-send, which consumers absorb (they are idempotent).
+   * Sends the queued publishes, a round of at most SEND_BYTES at a time. A failed
+   * round's callers are rejected and re-send, which consumers absorb (they are
+   * idempotent); the next round goes through a fresh producer (see `send`).
    */
   private async drain(): Promise<void> {
     this.draining = true;
@@ -311,12 +314,10 @@ export class Bus {
       while (this.queue.length > 0) {
         const round = takeRound(this.queue, SEND_BYTES);
         try {
-          if (this.producerFailed) await this.replaceProducer();
           for (const topicMessages of sendChunks(round, SEND_BYTES))
-            await this.producer.sendBatch({ acks: -1, topicMessages });
+            await this.send((producer) => producer.sendBatch({ acks: -1, topicMessages }));
           for (const p of round) p.resolve();
         } catch (error) {
-          this.producerFailed = true;
           for (const p of round) p.reject(error);
         }
       }
@@ -325,14 +326,13 @@ export class Bus {
     }
   }
 
-  /** A fresh idempotent producer in place of one whose send failed (see `drain`). */
-  private async replaceProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = newProducer(this.kafka);
-    await old.disconnect().catch(() => {});
-    await this.producer.connect();
-    this.producerFailed = false;
-    this.logger.warn("replaced the Kafka producer after a failed send");
+  /**
+   * The one way anything is sent to Kafka (publishes and dead letters): through the
+   * producer slot, so that a failed send of either kind marks the producer failed and
+   * the next send of either kind waits for its replacement (producer-slot.ts).
+   */
+  private send<T>(send: (producer: Producer) => Promise<T>): Promise<T> {
+    return this.producer.send(send);
   }
 
   /**
@@ -456,23 +456,26 @@ export class Bus {
 
   /** Publishes `message` to consumer.dead-letter with where it came from; throws if Kafka refuses. */
   private async deadLetter(options: ConsumeOptions, message: BusMessage): Promise<void> {
-    await this.producer.send({
-      topic: this.name(TOPICS.consumerDeadLetter),
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: Buffer.from(message.value),
-          headers: {
-            "kruispunt-source-topic": this.name(message.topic),
-            "kruispunt-source-partition": String(message.partition),
-            "kruispunt-source-offset": message.offset,
-            "kruispunt-group": this.name(options.groupId),
-            "kruispunt-attempts": String(this.maxAttempts),
+    const topic = this.name(TOPICS.consumerDeadLetter);
+    await this.send((producer) =>
+      producer.send({
+        topic,
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: Buffer.from(message.value),
+            headers: {
+              "kruispunt-source-topic": this.name(message.topic),
+              "kruispunt-source-partition": String(message.partition),
+              "kruispunt-source-offset": message.offset,
+              "kruispunt-group": this.name(options.groupId),
+              "kruispunt-attempts": String(this.maxAttempts),
+            },
           },
-        },
-      ],
-    });
+        ],
+      }),
+    );
     this.observer.deadLettered?.(options.groupId, options.topic, 1);
     this.logger.error(
       {
