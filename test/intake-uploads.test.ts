@@ -174,9 +174,9 @@ describe("the verdict file and the status endpoint", () => {
     const csv = `${csvOf([
       ["a1", 1, ssn(1)],
       ["a2", 1, "12"],
-    ])}\r\na3,1,${ssn(3)},many,2020-01-31\r\na4,1,${ssn(4)},1,1980-02-31\r\n`;
+    ])}\r\na3,1,${ssn(3)},many,2020-01-31\r\na4,1,${ssn(4)},1,1980-02-31\r\na5,1,${ssn(5)},many,1980-02-31\r\n`;
     const verdict = await uploadOk(csv);
-    expect(verdict).toMatchObject({ submitted: 4, accepted: 1, refused: 3 });
+    expect(verdict).toMatchObject({ submitted: 5, accepted: 1, refused: 4 });
     expect(await verdictFile(verdict.uploadId)).toEqual([
       { line: 2, sourceRecordId: "a1", verdict: "accepted" },
       {
@@ -203,6 +203,27 @@ describe("the verdict file and the status endpoint", () => {
         code: "KRP_ERR_NOT_A_DATE",
         message: "the value is not a calendar date (YYYY-MM-DD or YYYYMMDD)",
       },
+      // Two bad fields: the first as field/code/message, both in problems.
+      {
+        line: 6,
+        sourceRecordId: "a5",
+        verdict: "refused",
+        field: "visits",
+        code: "KRP_ERR_NOT_AN_INTEGER",
+        message: "the value is not an integer",
+        problems: [
+          {
+            field: "visits",
+            code: "KRP_ERR_NOT_AN_INTEGER",
+            message: "the value is not an integer",
+          },
+          {
+            field: "since",
+            code: "KRP_ERR_NOT_A_DATE",
+            message: "the value is not a calendar date (YYYY-MM-DD or YYYYMMDD)",
+          },
+        ],
+      },
     ]);
     const status = await harness.client.request<Record<string, unknown>>(
       "intake",
@@ -216,10 +237,10 @@ describe("the verdict file and the status endpoint", () => {
       format: "csv",
       status: "complete",
       attempts: 1,
-      submitted: 4,
+      submitted: 5,
       accepted: 1,
-      refused: 3,
-      throughLine: 5,
+      refused: 4,
+      throughLine: 6,
     });
   });
 

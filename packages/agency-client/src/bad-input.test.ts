@@ -245,6 +245,36 @@ describe("bad input, each with its exact verdict", () => {
     ]);
     expect(JSON.stringify(verdict)).not.toMatch(/1234567|7654321|two/);
   });
+
+  it("a record with two bad fields names both: the first as field/code, all in problems", async () => {
+    const csv = `${HEADER}\n1,1234567,a,nsw,1980-02-31,two,f\n2,7654321,b,vic,,,q\n`;
+    const { verdict } = await upload(csv);
+    expect(verdict.refusals).toEqual([
+      {
+        line: 2,
+        sourceRecordId: "1",
+        field: "born",
+        code: "KRP_ERR_NOT_A_DATE",
+        message: "the value is not a calendar date (YYYY-MM-DD or YYYYMMDD)",
+        problems: [
+          {
+            field: "born",
+            code: "KRP_ERR_NOT_A_DATE",
+            message: "the value is not a calendar date (YYYY-MM-DD or YYYYMMDD)",
+          },
+          { field: "kids", code: "KRP_ERR_NOT_AN_INTEGER", message: "the value is not an integer" },
+        ],
+      },
+      {
+        line: 3,
+        sourceRecordId: "2",
+        field: "sex",
+        code: "KRP_ERR_VALUE_NOT_ALLOWED",
+        message: "the value is not one of the contract's allowed values",
+      },
+    ]);
+    expect(JSON.stringify(verdict)).not.toMatch(/1980-02-31|two|1234567/);
+  });
 });
 
 describe("NDJSON", () => {

@@ -14,7 +14,19 @@ import {
 } from "@kruispunt/contracts";
 import { getScheme, IdentifierRefusalCode, refusalDescriptions } from "@kruispunt/identifiers";
 
-/** Why one record was refused. Never carries a field's value. */
+/** One bad field of a refused record: its name, reason code and fixed message (never the value). */
+export interface FieldProblem {
+  field: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Why one record was refused. Never carries a field's value. `field`, `code` and
+ * `message` are the first bad field (in rule order, see createRecordValidator);
+ * `problems` is there only when more than one field is bad, and lists every one of
+ * them, the first being `field`/`code`/`message` again.
+ */
 export interface Refusal {
   /** 1-based line of the record in the file (CSV: the header is line 1; where the record starts). */
   line: number;
@@ -24,6 +36,8 @@ export interface Refusal {
   field: string;
   code: string;
   message: string;
+  /** Every bad field of the record, when there is more than one. */
+  problems?: FieldProblem[];
 }
 
 /**
@@ -108,12 +122,15 @@ const REPLACEMENT = "\uFFFD";
 const MAX_QUASI_IDENTIFIER = 1000;
 
 /**
- * Compiles `contract` into a validator. Rules, in order (the first failing one is
- * the verdict): every field valid UTF-8 (a decoder's U+FFFD means it was not) and,
- * with `extraColumns: "refuse"`, declared; a source record id (≤ 128 characters);
- * the version (if the contract has a version field); the identifier by its scheme
- * (missing → KRP_ID_EMPTY, never hashed); each variable by its zod validator.
- * Blank, whitespace-only, `N/A` and `null` are missing values (record-schema.ts).
+ * Compiles `contract` into a validator. Rules, in order: every field valid UTF-8 (a
+ * decoder's U+FFFD means it was not) and, with `extraColumns: "refuse"`, declared; a
+ * source record id (≤ 128 characters); the version (if the contract has a version
+ * field); the identifier by its scheme (missing → KRP_ID_EMPTY, never hashed); each
+ * variable by its zod validator; each quasi-identifier's length. Every rule is checked,
+ * each field judged once (by the first rule it fails): a refused record names its
+ * first bad field in `field`/`code`/`message` and, if it has more, all of them in
+ * `problems`. Blank, whitespace-only, `N/A` and `null` are missing values
+ * (record-schema.ts).
  *
  * With `identifier.whenUnusable: "link_probabilistically"` a missing or invalid
  * identifier does not refuse the record: it is accepted with `identifierNote` (the
@@ -135,34 +152,31 @@ export function createRecordValidator(
   const declared = contractFields(contract);
   const refuseUnknown = contract.extraColumns === "refuse";
   const linkWithout = contract.identifier.whenUnusable === "link_probabilistically";
-  const refusal = (
-    line: number,
-    sourceRecordId: string | null,
-    field: string,
-    code: string,
-    message = refusalMessage(code),
-  ) => ({ ok: false as const, refusal: { line, sourceRecordId, field, code, message } });
 
   return (fields, line) => {
     const rawId = presentValue(fields[contract.sourceRecordId]);
     const sourceRecordId =
       rawId !== "" && rawId.length <= 128 && !rawId.includes(REPLACEMENT) ? rawId : null;
+    const problems: FieldProblem[] = [];
+    const judged = new Set<string>();
+    const bad = (field: string, code: string, message = refusalMessage(code)) => {
+      if (judged.has(field)) return;
+      judged.add(field);
+      problems.push({ field, code, message });
+    };
     for (const name in fields) {
       const value = fields[name];
       if (value === undefined) continue;
-      if (value.includes(REPLACEMENT))
-        return refusal(line, sourceRecordId, name, "KRP_ERR_NOT_UTF8");
-      if (refuseUnknown && !declared.has(name) && presentValue(value) !== "")
-        return refusal(line, sourceRecordId, name, "KRP_ERR_UNKNOWN_FIELD");
+      if (value.includes(REPLACEMENT)) bad(name, "KRP_ERR_NOT_UTF8");
+      else if (refuseUnknown && !declared.has(name) && presentValue(value) !== "")
+        bad(name, "KRP_ERR_UNKNOWN_FIELD");
     }
-    if (sourceRecordId === null)
-      return refusal(line, null, contract.sourceRecordId, "KRP_ERR_MISSING_RECORD_ID");
+    if (sourceRecordId === null) bad(contract.sourceRecordId, "KRP_ERR_MISSING_RECORD_ID");
     let version = 1;
     if (contract.versionField) {
       const raw = presentValue(fields[contract.versionField]);
-      if (!/^\d{1,15}$/.test(raw))
-        return refusal(line, sourceRecordId, contract.versionField, "KRP_ERR_BAD_VERSION");
-      version = Number(raw);
+      if (/^\d{1,15}$/.test(raw)) version = Number(raw);
+      else bad(contract.versionField, "KRP_ERR_BAD_VERSION");
     }
     const validation = sealed
       ? ({ ok: true, canonical: "" } as const)
@@ -174,30 +188,33 @@ export function createRecordValidator(
           code: validation.refusal.code,
           message: validation.refusal.message,
         };
-    if (unusable && !linkWithout)
-      return refusal(line, sourceRecordId, unusable.field, unusable.code, unusable.message);
+    if (unusable && !linkWithout) bad(unusable.field, unusable.code, unusable.message);
     const values: Record<string, string> = {};
     for (const variable of variables) {
       const value = presentValue(fields[variable.name]);
       const code = checkValue(variable, value);
-      if (code) return refusal(line, sourceRecordId, variable.name, code);
-      values[variable.name] = value;
+      if (code) bad(variable.name, code);
+      else values[variable.name] = value;
     }
     const quasiIdentifiers: Record<string, string> = {};
     for (const name of contract.quasiIdentifiers) {
       const value = presentValue(fields[name]);
-      if (value.length > MAX_QUASI_IDENTIFIER)
-        return refusal(line, sourceRecordId, name, "KRP_ERR_VALUE_TOO_LONG");
-      if (value !== "") quasiIdentifiers[name] = value;
+      if (value.length > MAX_QUASI_IDENTIFIER) bad(name, "KRP_ERR_VALUE_TOO_LONG");
+      else if (value !== "") quasiIdentifiers[name] = value;
     }
-    if (unusable && Object.keys(quasiIdentifiers).length === 0)
-      return refusal(
-        line,
-        sourceRecordId,
-        unusable.field,
-        unusable.code,
-        `${unusable.message} ${NOTHING_TO_LINK_ON}`,
-      );
+    if (unusable && linkWithout && Object.keys(quasiIdentifiers).length === 0)
+      bad(unusable.field, unusable.code, `${unusable.message} ${NOTHING_TO_LINK_ON}`);
+    const [first] = problems;
+    if (first || sourceRecordId === null)
+      return {
+        ok: false,
+        refusal: {
+          line,
+          sourceRecordId,
+          ...(first as FieldProblem),
+          ...(problems.length > 1 ? { problems } : {}),
+        },
+      };
     return {
       ok: true,
       record: {

@@ -101,6 +101,7 @@ export async function publishCsv(options: PublishOptions): Promise<UploadVerdict
         field: v.field,
         code: v.code,
         message: v.message,
+        ...(v.problems.length > 1 ? { problems: v.problems } : {}),
       }));
     return {
       ...local,

@@ -84,6 +84,8 @@ export interface IntakeVerdict {
   message: string;
   partition: number;
   offset: string;
+  /** A refusal on more than one field: every bad field, the first being field/code/message; else []. */
+  problems: { field: string; code: string; message: string }[];
 }
 
 export interface AuditEventMessage {

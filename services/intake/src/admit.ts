@@ -155,10 +155,13 @@ async function writeVerdicts(
   // Verdict rows and the upload's counts in one statement (one round trip).
   await client.query(
     `WITH written AS (
-       INSERT INTO intake.verdicts (upload_id, line, source_record_id, outcome, field, code, message)
-       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+       INSERT INTO intake.verdicts (upload_id, line, source_record_id, outcome, field, code, message, problems)
+       SELECT $1, l, s, o, f, c, m, p::jsonb
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $12::text[])
+           AS u(l, s, o, f, c, m, p)
        ON CONFLICT (upload_id, line) DO UPDATE SET source_record_id = EXCLUDED.source_record_id,
-         outcome = EXCLUDED.outcome, field = EXCLUDED.field, code = EXCLUDED.code, message = EXCLUDED.message)
+         outcome = EXCLUDED.outcome, field = EXCLUDED.field, code = EXCLUDED.code,
+         message = EXCLUDED.message, problems = EXCLUDED.problems)
      UPDATE intake.uploads SET submitted = submitted + $8, accepted = accepted + $9,
        refused = refused + $10, through_line = greatest(through_line, $11), updated_at = now()
      WHERE upload_id = $1`,
@@ -176,6 +179,10 @@ async function writeVerdicts(
       accepted,
       verdicts.length - accepted,
       Math.max(...verdicts.map((v) => v.line)),
+      // Every bad field of a record refused on more than one (JSON), else null.
+      verdicts.map((v) =>
+        v.verdict === "refused" && v.problems ? JSON.stringify(v.problems) : null,
+      ),
     ],
   );
 }

@@ -71,7 +71,8 @@ function isUnavailable(error: unknown): boolean {
  *   `application/x-ndjson`; optional `Content-Encoding: gzip`; optional `Upload-Id: UUID`
  *   to resume an upload after a broken connection): streams the file → 200 `UploadVerdict`
  *   (`uploadId`, `submitted`, `accepted`, `refused`, the first 1000 `refusals[]` with line,
- *   field and reason code); 400 if the file is unreadable (empty, not CSV, lacks contract
+ *   field and reason code of the first bad field, and `problems[]` listing every bad field
+ *   when a record has more than one); 400 if the file is unreadable (empty, not CSV, lacks contract
  *   columns); 404 for an unregistered dataset; 415 for another media type; 503 with
  *   Retry-After when Kafka did not acknowledge or the pseudonymiser is too far behind
  *   (records up to `details.throughLine` have their verdicts; re-send the file).
@@ -381,7 +382,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       preHandler: app.authorize("agency"),
       schema: {
         description:
-          "The verdict file (application/x-ndjson): one line per record in file order, accepted (`unchanged` if that version was already there) or refused with line, field, code and message.",
+          "The verdict file (application/x-ndjson): one line per record in file order, accepted (`unchanged` if that version was already there) or refused with line, field, code and message (the first bad field; `problems` lists every one when there are several).",
         params: uploadParams,
       },
     },

@@ -5,9 +5,11 @@
  * identifier in any form and sealed quasi-identifiers.
  */
 import { createRecordValidator } from "@kruispunt/agency-client";
-import { contractSchema, encodeEvent, type SourceRecord } from "@kruispunt/contracts";
+import type { Bus } from "@kruispunt/bus";
+import { contractSchema, decodeEvent, encodeEvent, type SourceRecord } from "@kruispunt/contracts";
+import { createLogger } from "@kruispunt/observability";
 import { describe, expect, it } from "vitest";
-import { judgeMessage } from "./kafka-intake";
+import { handleIntakeBatch, judgeMessage } from "./kafka-intake";
 
 const base = {
   identifier: { field: "insz", scheme: "be-insz" },
@@ -92,5 +94,71 @@ describe("Kafka intake of a record without an identifier", () => {
       "id",
       "KRP_ERR_MISSING_RECORD_ID",
     ]);
+  });
+});
+
+describe("Kafka intake's verdict on a record with two bad fields", () => {
+  it("names the first as field/code/message and both in problems", async () => {
+    const contract = contractSchema.parse({
+      ...base,
+      variables: [
+        { name: "visits", type: "integer", unit: "visits" },
+        { name: "since", type: "date" },
+      ],
+    });
+    const record: SourceRecord = {
+      agency: "alpha",
+      dataset: "typed",
+      sourceRecordId: "r1",
+      version: 1,
+      scheme: "be-insz",
+      sealedIdentifier: "",
+      batchSealed: sealed,
+      variables: { visits: "many", since: "1980-02-31" },
+      uploadId: "u",
+      withdrawn: false,
+    };
+    // The bus as intake uses it: what is published, by topic (no broker in unit tests).
+    const published: { topic: string; value: Uint8Array }[] = [];
+    const bus = {
+      publish: async (topic: string, messages: { value: Uint8Array }[]) => {
+        for (const m of messages) published.push({ topic, value: m.value });
+      },
+    } as unknown as Bus;
+    await handleIntakeBatch(
+      { bus, logger: createLogger("test", "silent"), loadContract: async () => contract },
+      "alpha",
+      [
+        {
+          topic: "intake.alpha",
+          partition: 0,
+          offset: "7",
+          key: "k",
+          value: encodeEvent("SourceRecord", record),
+        },
+      ],
+    );
+    expect(published.map((p) => p.topic)).toEqual(["intake.alpha.verdicts"]);
+    expect(decodeEvent("IntakeVerdict", published[0]?.value as Uint8Array)).toEqual({
+      agency: "alpha",
+      dataset: "typed",
+      sourceRecordId: "r1",
+      version: 1,
+      uploadId: "u",
+      accepted: false,
+      field: "visits",
+      code: "KRP_ERR_NOT_AN_INTEGER",
+      message: "the value is not an integer",
+      partition: 0,
+      offset: "7",
+      problems: [
+        { field: "visits", code: "KRP_ERR_NOT_AN_INTEGER", message: "the value is not an integer" },
+        {
+          field: "since",
+          code: "KRP_ERR_NOT_A_DATE",
+          message: "the value is not a calendar date (YYYY-MM-DD or YYYYMMDD)",
+        },
+      ],
+    });
   });
 });

@@ -17,6 +17,7 @@
  */
 import {
   createRecordValidator,
+  type FieldProblem,
   type IdentifierNote,
   identifierNote,
   type RecordValidator,
@@ -66,7 +67,7 @@ const MESSAGES = {
 
 type Outcome =
   | { ok: true; record: SourceRecord; note?: IdentifierNote }
-  | { ok: false; field: string; code: string; message: string };
+  | { ok: false; field: string; code: string; message: string; problems?: FieldProblem[] };
 
 /**
  * Judges one message from `intake.<agency>`. Rules, in order: decodable SourceRecord;
@@ -118,8 +119,10 @@ function checkFields(
   };
   if (contract.versionField) fields[contract.versionField] = String(record.version);
   const verdict = validate(fields, 0);
-  if (!verdict.ok)
-    return refusal(verdict.refusal.field, verdict.refusal.code, verdict.refusal.message);
+  if (!verdict.ok) {
+    const { field, code, message, problems } = verdict.refusal;
+    return { ok: false, field, code, message, ...(problems ? { problems } : {}) };
+  }
   return {
     ok: true,
     record: { ...record, version: verdict.record.version, variables: verdict.record.variables },
@@ -206,6 +209,7 @@ export async function handleIntakeBatch(
         : { field: outcome.field, code: outcome.code, message: outcome.message }),
       partition: message.partition,
       offset: message.offset,
+      problems: (!outcome.ok && outcome.problems) || [],
     };
     if (outcome.ok) {
       const r = outcome.record;

@@ -120,8 +120,9 @@ export async function* verdictLines(pool: Pool, uploadId: string): AsyncGenerato
       field: string | null;
       code: string | null;
       message: string | null;
+      problems: { field: string; code: string; message: string }[] | null;
     }>(
-      `SELECT line, source_record_id, outcome, field, code, message FROM intake.verdicts
+      `SELECT line, source_record_id, outcome, field, code, message, problems FROM intake.verdicts
         WHERE upload_id = $1 AND line > $2 ORDER BY line LIMIT 5000`,
       [uploadId, after],
     );
@@ -137,6 +138,8 @@ export async function* verdictLines(pool: Pool, uploadId: string): AsyncGenerato
               field: r.field,
               code: r.code,
               message: r.message,
+              // Every bad field, when the record had more than one (`field` is the first).
+              ...(r.problems ? { problems: r.problems } : {}),
             }
           : {
               line: r.line,
