@@ -241,6 +241,7 @@ describe("the verdict file and the status endpoint", () => {
       accepted: 1,
       refused: 4,
       throughLine: 6,
+      ignoredColumns: [],
     });
   });
 
@@ -496,6 +497,35 @@ describe("kruispunt submit", () => {
       field: "ssn",
       code: "KRP_ID_BAD_LENGTH",
     });
+
+    // Undeclared columns (the contract ignores them): named once, on the final line and
+    // in the upload's status, never their values.
+    const extraFile = join(dir, "extra.csv");
+    writeFileSync(
+      extraFile,
+      `id,v,ssn,visits,since,note,remark\r\nx1,1,${ssn(46_000)},1,,secret,\r\nx2,1,${ssn(46_001)},1,,,r\r\n`,
+    );
+    const extraLines: string[] = [];
+    const extra = await submitFile({
+      client: harness.client,
+      as: delta,
+      dataset: "visits",
+      file: extraFile,
+      progress: { write: (t) => extraLines.push(t), tty: false },
+      pollMs: 50,
+    });
+    expect(extra).toMatchObject({ accepted: 2, refused: 0, ignoredColumns: ["note", "remark"] });
+    expect(extraLines.at(-1)).toBe(
+      `[########################] 2 records  ${extraLines.at(-1)?.match(/ ([\d,]+)\/s/)?.[1]}/s  accepted 2  refused 0  ignored columns: note, remark\n`,
+    );
+    const extraStatus = await harness.client.request<{ ignoredColumns: string[] }>(
+      "intake",
+      "GET",
+      `/v1/uploads/${extra.uploadId}`,
+      delta,
+    );
+    expect(extraStatus.ignoredColumns).toEqual(["note", "remark"]);
+    expect(JSON.stringify(extraStatus)).not.toMatch(/secret/);
 
     const ndjsonFile = join(dir, "visits.ndjson.gz");
     writeFileSync(

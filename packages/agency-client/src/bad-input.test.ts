@@ -127,6 +127,7 @@ describe("bad input, each with its exact verdict", () => {
       refused: 0,
       withoutIdentifier: 0,
       refusals: [],
+      ignoredColumns: [],
     });
     expect(records).toEqual([]);
   });
@@ -154,6 +155,24 @@ describe("bad input, each with its exact verdict", () => {
     const refused = await upload(csv, { contract: strict });
     expect(refused.codes).toEqual([[2, "note", "KRP_ERR_UNKNOWN_FIELD"]]);
     expect(refused.verdict).toMatchObject({ accepted: 1, refused: 1 });
+    expect(refused.verdict.ignoredColumns).toEqual([]);
+  });
+
+  it("ignored unknown columns are named once per upload in the summary, never their values", async () => {
+    const csv = `${HEADER},note,remark\n1,1234567,a,nsw,,,,secret,x\n2,7654321,b,vic,,,,,\n`;
+    const { verdict } = await upload(csv, { batchSize: 1 });
+    expect(verdict.ignoredColumns).toEqual(["note", "remark"]);
+    expect(JSON.stringify(verdict)).not.toMatch(/secret/);
+    // NDJSON: members vary by record; each name once, in the order first seen.
+    const ndjson = [
+      JSON.stringify({ id: "1", ssn: "1234567", extra: "e1" }),
+      JSON.stringify({ id: "2", ssn: "7654321", other: "o", extra: "e2" }),
+      JSON.stringify({ id: "3", ssn: "1111111" }),
+    ].join("\n");
+    const fromNdjson = await upload(ndjson, { format: "ndjson" });
+    expect(fromNdjson.verdict).toMatchObject({ accepted: 3, ignoredColumns: ["extra", "other"] });
+    const declaredOnly = await upload(`${HEADER}\n1,1234567,a,nsw,,,\n`);
+    expect(declaredOnly.verdict.ignoredColumns).toEqual([]);
   });
 
   it("Latin-1 bytes: that record refused on that field, the next one accepted", async () => {

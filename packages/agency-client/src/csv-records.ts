@@ -9,7 +9,12 @@
  */
 import type { Readable } from "node:stream";
 import { blindReady, encryptIdentifiers } from "@kruispunt/blind";
-import { type DatasetContract, encodeEvent, type SourceRecord } from "@kruispunt/contracts";
+import {
+  contractFields,
+  type DatasetContract,
+  encodeEvent,
+  type SourceRecord,
+} from "@kruispunt/contracts";
 import { BatchSealer } from "@kruispunt/crypto";
 import { readRecords, type UploadFormat } from "./record-sources";
 import {
@@ -58,10 +63,41 @@ export interface UploadVerdict {
   withoutIdentifier: number;
   /** The first MAX_LISTED_REFUSALS refusals (all of them are in the verdict file). */
   refusals: Refusal[];
+  /**
+   * Under the contract's `extraColumns: "ignore"`: the names of the columns (CSV) or
+   * members (NDJSON) the contract does not declare, which were dropped from every
+   * record, in the order first seen; at most MAX_LISTED_COLUMNS of them, each cut to
+   * 64 characters. Names only, never a value. [] when there were none (and always
+   * under `extraColumns: "refuse"`, where such a record is refused instead).
+   */
+  ignoredColumns: string[];
 }
 
 /** At most this many refusals are kept in memory for the summary. */
 export const MAX_LISTED_REFUSALS = 1000;
+/** At most this many ignored column names are listed in the summary. */
+export const MAX_LISTED_COLUMNS = 100;
+
+/**
+ * Collects the undeclared field names of an upload's records (see
+ * UploadVerdict.ignoredColumns). CSV records all carry the header's names, so after
+ * the first record this is one set lookup per field.
+ */
+function ignoredColumnsOf(contract: DatasetContract) {
+  const declared = contractFields(contract);
+  const ignored = new Set<string>();
+  const seen = new Set<string>(declared);
+  return {
+    see(fields: RawFields) {
+      for (const name in fields) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        if (ignored.size < MAX_LISTED_COLUMNS) ignored.add(name.slice(0, 64));
+      }
+    },
+    list: () => [...ignored],
+  };
+}
 
 /**
  * Durably takes one batch: `candidates` to publish, and `refused` (records refused
@@ -120,7 +156,10 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
     refused: 0,
     withoutIdentifier: 0,
     refusals: [],
+    ignoredColumns: [],
   };
+  // A refusing contract refuses such records instead (record-validator.ts).
+  const ignored = contract.extraColumns === "ignore" ? ignoredColumnsOf(contract) : null;
   const batchSize = input.batchSize ?? 500;
   const blind = contract.mode === "blind";
   if (blind) {
@@ -224,6 +263,7 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
   for await (const item of records()) {
     verdict.submitted += 1;
     input.observer?.record(item.fields ?? null);
+    if (ignored && item.fields) ignored.see(item.fields);
     const checked = item.refusal
       ? { ok: false as const, refusal: item.refusal }
       : validate(item.fields, item.line);
@@ -273,6 +313,7 @@ export async function processUpload(input: UploadInput): Promise<UploadVerdict> 
   }
   await flush();
   await settle();
+  verdict.ignoredColumns = ignored?.list() ?? [];
   return verdict;
 }
 

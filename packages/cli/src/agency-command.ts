@@ -22,6 +22,7 @@ import { contractSchema } from "@kruispunt/contracts";
 import { cryptoReady } from "@kruispunt/crypto";
 import { createLogger } from "@kruispunt/observability";
 import type { KruispuntClient } from "./client";
+import { ignoredColumnsNote } from "./submit-command";
 
 export interface PublishOptions {
   client: KruispuntClient;
@@ -140,7 +141,7 @@ export async function agencyCommand(
   });
   for (const r of verdict.refusals) console.log(JSON.stringify(r));
   console.error(
-    `${verdict.submitted} submitted, ${verdict.accepted} accepted by intake over Kafka, ${verdict.refused} refused`,
+    `${verdict.submitted} submitted, ${verdict.accepted} accepted by intake over Kafka, ${verdict.refused} refused${ignoredColumnsNote(verdict.ignoredColumns)}`,
   );
   return 0;
 }

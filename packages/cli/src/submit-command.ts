@@ -36,6 +36,8 @@ export interface SubmitResult {
   submitted: number;
   accepted: number;
   refused: number;
+  /** Undeclared columns intake ignored (contract extraColumns "ignore"), names only. */
+  ignoredColumns: string[];
   attempts: number;
   verdictsPath: string;
 }
@@ -48,16 +50,25 @@ export function uploadTypeOf(file: string): { type: string; encoding?: string } 
   return gz ? { type, encoding: "gzip" } : { type };
 }
 
-/** Renders one progress line: bar (share of bytes sent), records, records/s, accepted, refused. */
+/**
+ * Renders one progress line: bar (share of bytes sent), records, records/s, accepted,
+ * refused, and, when the upload ignored undeclared columns (contract extraColumns
+ * "ignore"; intake names them once the upload is complete), their names.
+ */
 export function progressLine(
   sentShare: number,
-  s: { submitted: number; accepted: number; refused: number },
+  s: { submitted: number; accepted: number; refused: number; ignoredColumns?: string[] },
   perSecond: number,
 ): string {
   const width = 24;
   const filled = Math.round(Math.min(1, Math.max(0, sentShare)) * width);
   const n = (x: number) => x.toLocaleString("en-US");
-  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${n(s.submitted)} records  ${n(Math.round(perSecond))}/s  accepted ${n(s.accepted)}  refused ${n(s.refused)}`;
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${n(s.submitted)} records  ${n(Math.round(perSecond))}/s  accepted ${n(s.accepted)}  refused ${n(s.refused)}${ignoredColumnsNote(s.ignoredColumns)}`;
+}
+
+/** "  ignored columns: a, b" for an upload that ignored undeclared columns, else "". */
+export function ignoredColumnsNote(columns: readonly string[] = []): string {
+  return columns.length > 0 ? `  ignored columns: ${columns.join(", ")}` : "";
 }
 
 /**
@@ -131,6 +142,7 @@ export async function submitFile(options: SubmitOptions): Promise<SubmitResult> 
           submitted: number;
           accepted: number;
           refused: number;
+          ignoredColumns?: string[];
         };
         clearInterval(poll);
         const line = progressLine(1, verdict, verdict.submitted / ((Date.now() - started) / 1000));
@@ -141,6 +153,7 @@ export async function submitFile(options: SubmitOptions): Promise<SubmitResult> 
           submitted: verdict.submitted,
           accepted: verdict.accepted,
           refused: verdict.refused,
+          ignoredColumns: verdict.ignoredColumns ?? [],
           attempts,
           verdictsPath,
         };

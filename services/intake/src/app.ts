@@ -72,11 +72,13 @@ function isUnavailable(error: unknown): boolean {
  *   to resume an upload after a broken connection): streams the file → 200 `UploadVerdict`
  *   (`uploadId`, `submitted`, `accepted`, `refused`, the first 1000 `refusals[]` with line,
  *   field and reason code of the first bad field, and `problems[]` listing every bad field
- *   when a record has more than one); 400 if the file is unreadable (empty, not CSV, lacks contract
+ *   when a record has more than one; `ignoredColumns`: the undeclared columns dropped
+ *   under the contract's `extraColumns: "ignore"`, names only); 400 if the file is unreadable (empty, not CSV, lacks contract
  *   columns); 404 for an unregistered dataset; 415 for another media type; 503 with
  *   Retry-After when Kafka did not acknowledge or the pseudonymiser is too far behind
  *   (records up to `details.throughLine` have their verdicts; re-send the file).
- * - `GET /v1/uploads/:uploadId` (role agency): the upload's status and counts.
+ * - `GET /v1/uploads/:uploadId` (role agency): the upload's status and counts (and
+ *   `ignoredColumns` once complete).
  * - `GET /v1/uploads/:uploadId/verdicts` (role agency): the verdict file, NDJSON.
  * - `DELETE /v1/datasets/:dataset/records/:sourceRecordId` (role agency): withdraw a record.
  * An agency token with a `datasets` claim may touch only those datasets (403 otherwise);
@@ -315,7 +317,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           }),
         ]);
         for (const w of written) if (w.status === "rejected") throw w.reason;
-        await finishUpload(ctx.pool, uploadId, "complete");
+        await finishUpload(ctx.pool, uploadId, "complete", null, verdict.ignoredColumns);
         return verdict;
       } catch (error) {
         if (error instanceof UploadFormatError) {

@@ -31,6 +31,7 @@ export async function beginUpload(
   const resumed = await pool.query<{ attempts: number }>(
     `UPDATE intake.uploads SET status = 'receiving', format = $4, attempts = attempts + 1,
        submitted = 0, accepted = 0, refused = 0, through_line = 0, reason = NULL,
+       ignored_columns = '{}',
        started_at = now(), finished_at = NULL, updated_at = now()
      WHERE upload_id = $1 AND agency = $2 AND dataset = $3
        AND (status <> 'receiving' OR updated_at < now() - make_interval(secs => $5))
@@ -46,16 +47,21 @@ export async function beginUpload(
   return { attempts: resumed.rows[0]?.attempts ?? 1 };
 }
 
-/** Marks the upload complete, refused (unreadable file) or interrupted (may be resumed). */
+/**
+ * Marks the upload complete, refused (unreadable file) or interrupted (may be
+ * resumed), with the names of the undeclared columns it ignored (UploadVerdict.ignoredColumns).
+ */
 export async function finishUpload(
   pool: Pool,
   uploadId: string,
   status: "complete" | "refused" | "interrupted",
   reason: string | null = null,
+  ignoredColumns: string[] = [],
 ): Promise<void> {
   await pool.query(
-    "UPDATE intake.uploads SET status = $2, reason = $3, finished_at = now(), updated_at = now() WHERE upload_id = $1",
-    [uploadId, status, reason],
+    `UPDATE intake.uploads SET status = $2, reason = $3, ignored_columns = $4::text[],
+       finished_at = now(), updated_at = now() WHERE upload_id = $1`,
+    [uploadId, status, reason, ignoredColumns],
   );
 }
 
@@ -71,6 +77,8 @@ export interface UploadStatus {
   refused: number;
   /** Every record up to this line of the file has its verdict stored. */
   throughLine: number;
+  /** Undeclared columns dropped under the contract's extraColumns "ignore" (names only; set on completion). */
+  ignoredColumns: string[];
   reason: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -89,7 +97,8 @@ export async function uploadStatus(
 ): Promise<UploadStatus> {
   const found = await pool.query<UploadStatus & { agency: string }>(
     `SELECT upload_id AS "uploadId", agency, dataset, format, status, attempts, submitted,
-            accepted, refused, through_line AS "throughLine", reason, started_at AS "startedAt",
+            accepted, refused, through_line AS "throughLine",
+            ignored_columns AS "ignoredColumns", reason, started_at AS "startedAt",
             finished_at AS "finishedAt"
        FROM intake.uploads WHERE upload_id = $1`,
     [uploadId],
