@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ROLES, type Role } from "@kruispunt/auth";
-import { loadConfig, REPO_ROOT } from "@kruispunt/service-kit";
+import { loadConfig, REPO_ROOT, SERVICE_NAMES } from "@kruispunt/service-kit";
 import { agencyCommand } from "./agency-command";
 import { auditCommand } from "./audit-command";
 import { FINDABILITY_HELP, findabilityCommand } from "./catalogue-command";
@@ -18,14 +18,18 @@ import { keysCommand } from "./keys-command";
 import { agencyHttpCommand, extractCommand, projectCommand } from "./persona-commands";
 import { pseudonymiseCommand } from "./pseudonymise-command";
 import { submitCommand } from "./submit-command";
-import { failOnExit, startServices } from "./supervisor";
+import { failOnExit, readyLine, startServices } from "./supervisor";
+
+/** How long `up` waits for every service to be ready before it says it is still waiting. */
+const UP_READY_TIMEOUT_MS = 300_000;
 
 const HELP = `kruispunt <command> [options]
 
   demo [--limit-pairs N] [--out DIR] [--keep-running] [--blind]
                        the main job: FEBRL 4 from agencies alpha and beta, pseudonymised,
                        linked over Kafka, released as an extract (out/demo/)
-  up                   run the five services until Ctrl-C (keys and database prepared)
+  up                   run the five services until Ctrl-C (keys and database prepared);
+                       prints "services ready: …" with their URLs once all are ready
   db migrate           create the database if needed and apply migrations
   keys init            create any missing local keyrings and public keys in .data/keys
   keys generate --out FILE         a new keyring (linkage + release keys), mode 0600
@@ -90,16 +94,26 @@ async function main(argv: string[]): Promise<number> {
       await prepareDatabase(config.databaseUrl);
       await keysCommand(["init"], config.keysDir);
       const running = startServices(config.dataDir, process.env);
+      const logs = join(config.dataDir, "logs");
       let stopping = false;
       process.on("SIGINT", () => {
         stopping = true;
         void running.stop().then(() => process.exit(0));
       });
       console.log(
-        `services starting (Kafka must run: bash deploy/kafka.sh start); logs in ${join(config.dataDir, "logs")}; Ctrl-C stops them`,
+        `services starting (Kafka must run: bash deploy/kafka.sh start); logs in ${logs}; Ctrl-C stops them`,
       );
+      // Say when they can be used (five tsx start-ups take a while on a loaded machine).
+      new KruispuntClient({ keysDir: config.keysDir, urls: running.urls })
+        .waitReady(SERVICE_NAMES, UP_READY_TIMEOUT_MS)
+        .then(
+          () => console.log(readyLine(running.urls)),
+          (error: Error) => {
+            if (!stopping) console.log(`${error.message}; see its log in ${logs}`);
+          },
+        );
       try {
-        await failOnExit(running, join(config.dataDir, "logs"));
+        await failOnExit(running, logs);
       } catch (error) {
         if (stopping) await new Promise(() => {}); // exiting after a clean stop
         throw error;

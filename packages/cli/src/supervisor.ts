@@ -9,6 +9,8 @@ import { REPO_ROOT, SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from "@krui
 
 export interface RunningServices {
   processes: Map<ServiceName, ChildProcess>;
+  /** Where each service listens (http://127.0.0.1:<default port + offset>). */
+  urls: Record<ServiceName, string>;
   /** SIGTERM to every service; resolves when all exited (SIGKILL after `graceMs`). */
   stop: (graceMs?: number) => Promise<void>;
   /** Stops one service gracefully and starts it again (e.g. after a key rotation). */
@@ -51,11 +53,11 @@ export function startServices(
   const logs = join(dataDir, "logs");
   mkdirSync(logs, { recursive: true });
   const processes = new Map<ServiceName, ChildProcess>();
+  const serviceUrls = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s] + portOffset}`]),
+  ) as Record<ServiceName, string>;
   const urls = Object.fromEntries(
-    SERVICE_NAMES.map((s) => [
-      `KRUISPUNT_${s.toUpperCase()}_URL`,
-      `http://127.0.0.1:${SERVICE_PORTS[s] + portOffset}`,
-    ]),
+    SERVICE_NAMES.map((s) => [`KRUISPUNT_${s.toUpperCase()}_URL`, serviceUrls[s]]),
   );
   const spawnService = (service: ServiceName) => {
     const log = openSync(join(logs, `${service}.log`), "a");
@@ -83,6 +85,7 @@ export function startServices(
   });
   return {
     processes,
+    urls: serviceUrls,
     stop: async (graceMs = 15_000) => {
       await Promise.all([...processes.values()].map((child) => stopChild(child, graceMs)));
     },
@@ -126,4 +129,13 @@ export function failOnExit(running: RunningServices, logsDir: string): Promise<n
       });
     }
   });
+}
+
+/**
+ * The line `kruispunt up` prints once every service answers /health/ready: each
+ * service with its URL, in SERVICE_NAMES order, e.g.
+ * "services ready: intake http://127.0.0.1:8081, pseudonymiser http://127.0.0.1:8082, …".
+ */
+export function readyLine(urls: Record<ServiceName, string>): string {
+  return `services ready: ${SERVICE_NAMES.map((s) => `${s} ${urls[s]}`).join(", ")}`;
 }
