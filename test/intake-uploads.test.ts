@@ -447,6 +447,7 @@ describe("each agency's token reaches only its own datasets and uploads", () => 
         .request("intake", "GET", path, beta)
         .catch((x: unknown) => x)) as ApiError;
       expect([e.status, (e.body as { code: string }).code]).toEqual([403, "KRP_ERR_FORBIDDEN"]);
+      expect((e.body as { details: unknown }).details).toEqual({ uploadId: mine.uploadId });
     }
     // beta has no dataset "visits": it cannot upload into delta's.
     const intoDelta = await upload(csvOf([["s1", 9, ssn(41)]]), { as: beta });
@@ -460,11 +461,31 @@ describe("each agency's token reaches only its own datasets and uploads", () => 
     const scoped = { ...delta, datasets: ["visits"] };
     expect((await upload(csvOf([["s2", 1, ssn(42)]]), { as: scoped })).status).toBe(200);
     const other = await upload(csvOf([["s2", 1, ssn(42)]]), { as: scoped, dataset: "payments" });
-    expect(other.status).toBe(403);
+    expect([other.status, ((await other.json()) as { details: unknown }).details]).toEqual([
+      403,
+      { dataset: "payments", tokenDatasets: ["visits"] },
+    ]);
     const register = (await harness.client
       .request("intake", "PUT", "/v1/datasets/payments", scoped, contract)
       .catch((e: unknown) => e)) as ApiError;
     expect(register.status).toBe(403);
+  });
+
+  it("an Upload-Id of one dataset re-used for another: 409 naming the upload id and dataset", async () => {
+    await harness.client.request("intake", "PUT", "/v1/datasets/visits_b", delta, contract);
+    const first = await uploadOk(csvOf([["u1", 1, ssn(50)]]));
+    const reused = await upload(csvOf([["u1", 1, ssn(50)]]), {
+      dataset: "visits_b",
+      headers: { "upload-id": first.uploadId },
+    });
+    expect([reused.status, await reused.json()]).toEqual([
+      409,
+      {
+        code: "KRP_ERR_CONFLICT",
+        message: `upload ${first.uploadId} is still being received, or belongs to another dataset`,
+        details: { uploadId: first.uploadId, dataset: "visits_b" },
+      },
+    ]);
   });
 });
 

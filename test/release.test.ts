@@ -299,6 +299,11 @@ describe("bad input: a 4xx naming the field", () => {
       409,
       "expiresAt: the project expired at 2020-01-01T00:00:00.000Z",
     ]);
+    expect((e.body as { details: unknown }).details).toEqual({
+      projectId: id,
+      field: "expiresAt",
+      expiresAt: "2020-01-01T00:00:00.000Z",
+    });
     const d = await failure(
       harness.client.request(
         "release",
@@ -308,6 +313,43 @@ describe("bad input: a 4xx naming the field", () => {
       ),
     );
     expect(d.status).toBe(409);
+  });
+});
+
+describe("each 403 and 409 names what it refused in details", () => {
+  it("another role, a non-member, a decision on a decided project, a filer deciding", async () => {
+    const details = async (p: Promise<unknown>) => {
+      const e = await failure(p);
+      const body = e.body as { code: string; details: unknown };
+      return [e.status, body.code, body.details];
+    };
+    expect(await details(harness.client.request("release", "GET", "/v1/stats", memberA))).toEqual([
+      403,
+      "KRP_ERR_FORBIDDEN",
+      { role: "researcher", allowedRoles: ["auditor", "service"] },
+    ]);
+    expect(
+      await details(harness.client.request("release", "GET", `/v1/projects/${projectA}`, outsider)),
+    ).toEqual([403, "KRP_ERR_FORBIDDEN", { projectId: projectA, action: "read it" }]);
+    expect(await details(decide(projectA, "approve", "again"))).toEqual([
+      409,
+      "KRP_ERR_CONFLICT",
+      { projectId: projectA, field: "status", status: "approved", decision: "approve" },
+    ]);
+    // The committee member files a project of its own: it may not decide on it.
+    const pk = readMemberKeyFile(keyA).publicKey;
+    const own = await harness.client.request<{ projectId: string }>(
+      "release",
+      "POST",
+      "/v1/projects",
+      { sub: committee.sub, role: "researcher" },
+      spec([{ name: committee.sub, publicKey: pk }]),
+    );
+    expect(await details(decide(own.projectId, "approve", "mine"))).toEqual([
+      403,
+      "KRP_ERR_FORBIDDEN",
+      { projectId: own.projectId, decision: "approve" },
+    ]);
   });
 });
 
@@ -366,6 +408,11 @@ describe("approval, withdrawal, link expiry and other projects", () => {
       409,
       "status: project is withdrawn, not approved",
     ]);
+    expect((again.body as { details: unknown }).details).toEqual({
+      projectId: idB,
+      field: "status",
+      status: "withdrawn",
+    });
     expect(
       await status(
         harness.client.request("release", "GET", `/v1/projects/${idB}/extracts`, memberB),

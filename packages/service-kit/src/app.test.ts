@@ -4,6 +4,7 @@
  * or in the answer; oversized bodies get 413; health and metrics endpoints.
  */
 import { Writable } from "node:stream";
+import { issueToken } from "@kruispunt/auth";
 import { createLogger, createMetrics } from "@kruispunt/observability";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServiceApp } from "./app";
@@ -41,6 +42,8 @@ app.post("/v1/boom/:id", async (request) => {
   request.log.info({ record: request.body, query: request.query }, "handling");
   throw new Error(`cannot handle ${JSON.stringify(request.body)}`);
 });
+
+app.get("/v1/audited", { preHandler: app.authorize("auditor", "service") }, async () => ({}));
 
 beforeAll(() => app.ready());
 afterAll(() => app.close());
@@ -120,5 +123,27 @@ describe("health and metrics", () => {
     );
     expect(text).toContain('kruispunt_kafka_consumer_lag{group="g",topic="t",service="test"} 7');
     expect(text).not.toContain(RAW.soc_sec_id);
+  });
+});
+
+describe("authorisation", () => {
+  it("a valid token of another role gets 403 naming its role and the roles allowed", async () => {
+    const token = issueToken("test-secret-test-secret-test-secret", {
+      sub: "alpha",
+      role: "agency",
+    });
+    const response = await app.inject({
+      method: "GET",
+      url: "/v1/audited",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect([response.statusCode, response.json()]).toEqual([
+      403,
+      {
+        code: "KRP_ERR_FORBIDDEN",
+        message: 'role "agency" may not do this; needs auditor or service',
+        details: { role: "agency", allowedRoles: ["auditor", "service"] },
+      },
+    ]);
   });
 });

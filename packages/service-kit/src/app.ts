@@ -93,6 +93,7 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
       throw new KrpError(
         "KRP_ERR_FORBIDDEN",
         `role "${claims.data.role}" may not do this; needs ${roles.join(" or ")}`,
+        { role: claims.data.role, allowedRoles: roles },
       );
     }
   });

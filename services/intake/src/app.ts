@@ -155,7 +155,10 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   const checkScope = (request: FastifyRequest, dataset: string) => {
     const scope = request.user.datasets;
     if (scope && !scope.includes(dataset))
-      throw new KrpError("KRP_ERR_FORBIDDEN", `this token is not scoped to dataset "${dataset}"`);
+      throw new KrpError("KRP_ERR_FORBIDDEN", `this token is not scoped to dataset "${dataset}"`, {
+        dataset,
+        tokenDatasets: scope,
+      });
   };
 
   app.put(

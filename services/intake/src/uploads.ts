@@ -42,6 +42,7 @@ export async function beginUpload(
     throw new KrpError(
       "KRP_ERR_CONFLICT",
       `upload ${uploadId} is still being received, or belongs to another dataset`,
+      { uploadId, dataset },
     );
   await pool.query("DELETE FROM intake.verdicts WHERE upload_id = $1", [uploadId]);
   return { attempts: resumed.rows[0]?.attempts ?? 1 };
@@ -115,6 +116,7 @@ export function anotherAgencysUpload(uploadId: string): KrpError {
   return new KrpError(
     "KRP_ERR_FORBIDDEN",
     `upload ${uploadId} belongs to another agency; a token may read only its own agency's uploads`,
+    { uploadId },
   );
 }
 

@@ -83,6 +83,7 @@ export function registerRoutes(
       throw new KrpError(
         "KRP_ERR_CONFLICT",
         `fromVersion ${fromVersion} is newer than the current key version ${keys.linkageKeyVersion}`,
+        { field: "fromVersion", fromVersion, currentVersion: keys.linkageKeyVersion },
       );
     }
     const out = pseudonyms.map((p) => rekeyToCurrent(keys.ring, p, fromVersion));

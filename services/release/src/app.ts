@@ -117,16 +117,22 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       throw new KrpError(
         "KRP_ERR_FORBIDDEN",
         `only members of project ${p.project_id} may ${what}`,
+        { projectId: p.project_id, action: what },
       );
   };
   /** 409 unless the approval is current: approved, not withdrawn, not expired. */
   const requireCurrentApproval = (p: ProjectRow) => {
     if (p.status !== "approved")
-      throw new KrpError("KRP_ERR_CONFLICT", `status: project is ${p.status}, not approved`);
+      throw new KrpError("KRP_ERR_CONFLICT", `status: project is ${p.status}, not approved`, {
+        projectId: p.project_id,
+        field: "status",
+        status: p.status,
+      });
     if (p.expires_at.getTime() <= Date.now())
       throw new KrpError(
         "KRP_ERR_CONFLICT",
         `expiresAt: the project expired at ${p.expires_at.toISOString()}`,
+        { projectId: p.project_id, field: "expiresAt", expiresAt: p.expires_at.toISOString() },
       );
   };
   const view = (p: ProjectRow) => ({
@@ -202,6 +208,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         throw new KrpError(
           "KRP_ERR_FORBIDDEN",
           "the researcher who filed a project, or a member of it, may not decide on it",
+          { projectId: project.project_id, decision },
         );
       }
       const allowed: Record<string, string[]> = {
@@ -213,6 +220,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         throw new KrpError(
           "KRP_ERR_CONFLICT",
           `cannot ${decision} a project that is ${project.status}`,
+          { projectId: project.project_id, field: "status", status: project.status, decision },
         );
       const requested = specOf(project).variables.map((v) => v.as);
       if (variables && decision !== "approve")

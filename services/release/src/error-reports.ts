@@ -131,6 +131,7 @@ export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext):
       throw new KrpError(
         "KRP_ERR_FORBIDDEN",
         "only the researcher who filed the project may do this",
+        { projectId: id },
       );
     return projectSpecSchema.parse(rows[0].spec);
   };
@@ -160,7 +161,9 @@ export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext):
         [projectId],
       );
       if (extracts.rowCount === 0)
-        throw new KrpError("KRP_ERR_CONFLICT", `project ${projectId} has no extract to report on`);
+        throw new KrpError("KRP_ERR_CONFLICT", `project ${projectId} has no extract to report on`, {
+          projectId,
+        });
       let records: { source_record_id: string; version: string }[] = [];
       if (body.projectPseudonym) {
         const member = await ctx.pool.query<{ cluster_id: string }>(
@@ -186,6 +189,7 @@ export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext):
           throw new KrpError(
             "KRP_ERR_CONFLICT",
             `the person no longer has a record in ${column.dataset} (withdrawn)`,
+            { projectId, field: "projectPseudonym", dataset: column.dataset },
           );
       }
       const reportId = randomUUID();
@@ -308,9 +312,14 @@ export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext):
         throw new KrpError(
           "KRP_ERR_FORBIDDEN",
           `error report ${reportId} is addressed to another agency; only it may answer`,
+          { reportId },
         );
       if (report.status !== "open")
-        throw new KrpError("KRP_ERR_CONFLICT", `the report is already ${report.status}`);
+        throw new KrpError("KRP_ERR_CONFLICT", `the report is already ${report.status}`, {
+          reportId,
+          field: "status",
+          status: report.status,
+        });
       if (parsed.data.outcome === "corrected") {
         const { rows } = await ctx.pool.query<{ source_record_id: string; version: string }>(
           `SELECT source_record_id, version FROM release.records
@@ -327,6 +336,9 @@ export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext):
             report.scope === "cohort"
               ? "a cohort report cannot be answered 'corrected': there is no record to correct"
               : `upload a newer version of record(s) ${stale.join(", ")} first`,
+            report.scope === "cohort"
+              ? { reportId, field: "outcome", scope: "cohort" }
+              : { reportId, field: "outcome", sourceRecordIds: stale },
           );
       }
       const updated = await ctx.pool.query<ReportRow>(
@@ -335,7 +347,10 @@ export function registerErrorReports(app: FastifyInstance, ctx: ServiceContext):
         [reportId, parsed.data.outcome, parsed.data.comment, agency],
       );
       if (updated.rowCount === 0)
-        throw new KrpError("KRP_ERR_CONFLICT", "the report was answered meanwhile");
+        throw new KrpError("KRP_ERR_CONFLICT", "the report was answered meanwhile", {
+          reportId,
+          field: "status",
+        });
       await ctx.audit.record({
         actor: agency,
         role: "agency",
