@@ -11,7 +11,7 @@ import { Readable } from "node:stream";
 import { febrlSubmission, publishCsv, type Summary } from "@kruispunt/cli";
 import { REPO_ROOT } from "@kruispunt/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
+import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness, waitForLinks } from "./harness";
 import { findIdentifiers, kafkaTopicDirs, scanFiles, submittedIdentifiers } from "./privacy-scan";
 
 let harness: Harness;
@@ -170,17 +170,7 @@ describe("an agency producing straight to Kafka on a blind-mode dataset", () => 
       kafkaNamespace: harness.namespace,
     });
     expect(verdict).toMatchObject({ submitted: 500, accepted: 500, refused: 0 });
-    const auditor = { sub: "auditor-e2e", role: "auditor" as const };
-    let pairs: { left: string; right: string }[] = [];
-    for (let i = 0; i < 120 && pairs.length < 500; i++) {
-      ({ pairs } = await harness.client.request<{ pairs: { left: string; right: string }[] }>(
-        "linker",
-        "GET",
-        "/v1/links?left=alpha/persons&right=gamma/persons",
-        auditor,
-      ));
-      if (pairs.length < 500) await new Promise((r) => setTimeout(r, 500));
-    }
+    const pairs = await waitForLinks(harness, "alpha/persons", "gamma/persons", 500);
     expect(pairs).toHaveLength(500);
     expect(pairs.every((p) => p.left === p.right)).toBe(true);
   });

@@ -105,6 +105,34 @@ export async function waitFor<T>(
 }
 
 /**
+ * The linker's links between datasets `left` and `right` ("agency/dataset"), read as an
+ * auditor (GET /v1/links), once there are at least `count` of them: records published
+ * to Kafka are linked asynchronously. Rejects after `timeoutMs` (default 120 000).
+ */
+export function waitForLinks(
+  stack: Pick<Stack, "client">,
+  left: string,
+  right: string,
+  count: number,
+  timeoutMs = 120_000,
+): Promise<{ left: string; right: string }[]> {
+  const auditor = { sub: "auditor-e2e", role: "auditor" as const };
+  return waitFor(
+    `${count} links between ${left} and ${right}`,
+    async () => {
+      const { pairs } = await stack.client.request<{ pairs: { left: string; right: string }[] }>(
+        "linker",
+        "GET",
+        `/v1/links?left=${left}&right=${right}`,
+        auditor,
+      );
+      return pairs.length >= count && pairs;
+    },
+    timeoutMs,
+  );
+}
+
+/**
  * The stop of every stack `startStack` has spawned and that has not been stopped
  * yet, whether or not its start finished: a beforeAll that timed out never got the
  * stack to stop it, so `stopStacks` (run after every e2e file, see

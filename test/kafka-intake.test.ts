@@ -8,13 +8,19 @@
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { collectVerdicts, kafkaIntakePublisher, processUpload } from "@kruispunt/agency-client";
-import { agencyTopics, Bus } from "@kruispunt/bus";
+import { agencyTopics, type Bus } from "@kruispunt/bus";
 import { febrlSubmission } from "@kruispunt/cli";
 import { contractSchema, encodeEvent, type IntakeVerdict } from "@kruispunt/contracts";
 import { cryptoReady } from "@kruispunt/crypto";
-import { createLogger } from "@kruispunt/observability";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
+import {
+  FEBRL_DIR,
+  type Harness,
+  KAFKA_BROKERS,
+  stackBus,
+  startHarness,
+  waitForLinks,
+} from "./harness";
 import { findIdentifiers, kafkaTopicDirs, scanFiles, submittedIdentifiers } from "./privacy-scan";
 
 let harness: Harness;
@@ -24,12 +30,7 @@ const alpha = { sub: "alpha", role: "agency" as const };
 
 beforeAll(async () => {
   harness = await startHarness("e2e_intakescale", 16_000, 50);
-  bus = await Bus.connect({
-    brokers: KAFKA_BROKERS,
-    clientId: "e2e-delta",
-    logger: createLogger("e2e", "warn"),
-    namespace: harness.namespace,
-  });
+  bus = await stackBus(harness, "e2e-delta");
   await cryptoReady();
 });
 
@@ -141,17 +142,7 @@ describe("Kafka intake on intake.<agency>", () => {
   });
 
   it("links delta's 50 accepted records to alpha's", async () => {
-    const auditor = { sub: "auditor-e2e", role: "auditor" as const };
-    let pairs: { left: string; right: string }[] = [];
-    for (let i = 0; i < 120 && pairs.length < 50; i++) {
-      ({ pairs } = await harness.client.request<{ pairs: { left: string; right: string }[] }>(
-        "linker",
-        "GET",
-        "/v1/links?left=alpha/persons&right=delta/persons",
-        auditor,
-      ));
-      if (pairs.length < 50) await new Promise((r) => setTimeout(r, 500));
-    }
+    const pairs = await waitForLinks(harness, "alpha/persons", "delta/persons", 50);
     expect(pairs).toHaveLength(50);
     expect(pairs.every((p) => p.left === p.right)).toBe(true);
   });

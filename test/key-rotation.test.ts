@@ -11,7 +11,7 @@ import { cryptoReady, readKeyring, rotateLinkageKey, writeKeyring } from "@kruis
 import { keyFiles } from "@kruispunt/service-kit";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
+import { FEBRL_DIR, type Harness, KAFKA_BROKERS, stackBus, startHarness } from "./harness";
 
 let harness: Harness;
 let before: { clusters: Map<string, string> };
@@ -124,18 +124,12 @@ describe("the pseudonymiser's service endpoints", () => {
 
 describe("pseudonyms made under another key", () => {
   it("are not compared: the linker refuses the record and audits why", async () => {
-    const { Bus, TOPICS } = await import("@kruispunt/bus");
+    const { TOPICS } = await import("@kruispunt/bus");
     const { encodeEvent } = await import("@kruispunt/contracts");
-    const { createLogger } = await import("@kruispunt/observability");
     const stored = await harness.pool.query(
       "SELECT linkage_pseudonym FROM linker.records WHERE agency = 'alpha' LIMIT 1",
     );
-    const bus = await Bus.connect({
-      brokers: KAFKA_BROKERS,
-      clientId: "e2e-forger",
-      logger: createLogger("e2e", "warn"),
-      namespace: harness.namespace,
-    });
+    const bus = await stackBus(harness, "e2e-forger");
     try {
       await bus.publish(TOPICS.pseudonymised, [
         {

@@ -10,7 +10,7 @@ import type { Pool } from "@kruispunt/store";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness } from "./harness";
+import { FEBRL_DIR, type Harness, KAFKA_BROKERS, startHarness, waitForLinks } from "./harness";
 import {
   findDates,
   findIdentifiers,
@@ -291,17 +291,7 @@ describe("an agency producing straight to Kafka (identifiers sealed on the agenc
       kafkaNamespace: harness.namespace,
     });
     expect(verdict).toMatchObject({ submitted: 500, accepted: 500, refused: 0 });
-    const auditor = { sub: "auditor-e2e", role: "auditor" as const };
-    let pairs: { left: string; right: string }[] = [];
-    for (let i = 0; i < 120 && pairs.length < 500; i++) {
-      ({ pairs } = await harness.client.request<{ pairs: { left: string; right: string }[] }>(
-        "linker",
-        "GET",
-        "/v1/links?left=alpha/persons&right=gamma/persons",
-        auditor,
-      ));
-      if (pairs.length < 500) await new Promise((r) => setTimeout(r, 500));
-    }
+    const pairs = await waitForLinks(harness, "alpha/persons", "gamma/persons", 500);
     expect(pairs).toHaveLength(500);
     expect(pairs.every((p) => p.left === p.right)).toBe(true);
   });

@@ -7,7 +7,7 @@
  */
 import { ApiError } from "@kruispunt/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, KAFKA_BROKERS, startHarness } from "./harness";
+import { type Harness, stackBus, startHarness } from "./harness";
 
 let harness: Harness;
 /** A linkage pseudonym whose person has a record at both agencies. */
@@ -159,21 +159,15 @@ describe("reference directory", () => {
   });
 
   it("closes the period of a dataset whose record is withdrawn", async () => {
-    const { Bus, TOPICS } = await import("@kruispunt/bus");
+    const { TOPICS } = await import("@kruispunt/bus");
     const { encodeEvent } = await import("@kruispunt/contracts");
-    const { createLogger } = await import("@kruispunt/observability");
     const { rows } = await harness.pool.query(
       `SELECT source_record_id, version, key_version, key_id, keyring_fingerprint FROM linker.records
        WHERE linkage_pseudonym = $1 AND agency = 'beta'`,
       [shared],
     );
     const beta = rows[0];
-    const bus = await Bus.connect({
-      brokers: KAFKA_BROKERS,
-      clientId: "e2e-linkdepth",
-      logger: createLogger("e2e", "warn"),
-      namespace: harness.namespace,
-    });
+    const bus = await stackBus(harness, "e2e-linkdepth");
     try {
       await bus.publish(TOPICS.pseudonymised, [
         {
