@@ -51,8 +51,21 @@ export async function waitReady(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Starts the services and waits until every one answers /health/ready. */
-export async function startBenchServices(name: string, portOffset: number): Promise<BenchServices> {
+/**
+ * Starts the services and waits until every one answers /health/ready. With
+ * KRUISPUNT_TEST_SLOT (one digit, as in test/harness.ts) the database and data
+ * directory get the suffix `_s<slot>` and the ports move by slot × 100, so benchmarks
+ * run from several checkouts at once do not share a database or a port.
+ */
+export async function startBenchServices(
+  baseName: string,
+  basePortOffset: number,
+): Promise<BenchServices> {
+  const slot = process.env.KRUISPUNT_TEST_SLOT ?? "";
+  if (slot !== "" && !/^[0-9]$/.test(slot))
+    throw new Error(`KRUISPUNT_TEST_SLOT must be one digit 0-9, got ${JSON.stringify(slot)}`);
+  const name = slot === "" ? baseName : `${baseName}_s${slot}`;
+  const portOffset = basePortOffset + (slot === "" ? 0 : Number(slot) * 100);
   if (!process.env.KAFKA_BROKERS) {
     execFileSync("bash", [join(REPO_ROOT, "deploy", "kafka.sh"), "start"], { stdio: "inherit" });
   }
