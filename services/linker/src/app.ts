@@ -19,7 +19,7 @@ import { decisionAuditEntry } from "./decisions";
 import { updateDirectory } from "./directory";
 import { directoryRoutes } from "./directory-routes";
 import { linkRecords } from "./exact-linkage";
-import { analyzeRecordsIfStale } from "./fresh-statistics";
+import { analyzeBatchTablesIfStale, analyzeRecordsIfStale } from "./fresh-statistics";
 import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
 import { reviewAuditEntry } from "./review-queue";
@@ -135,6 +135,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           details: { reason: "KRP_ERR_BLIND_DECRYPT" },
         });
       }
+      await analyzeBatchTablesIfStale(ctx.pool);
       const outcome = await inTransaction(ctx.pool, async (client) => {
         const linked = await linkRecords(client, records, rekey);
         await updateDirectory(client, linked.events);

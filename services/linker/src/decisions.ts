@@ -27,45 +27,83 @@ export const recordRef = (r: { agency: string; dataset: string; sourceRecordId: 
   `${r.agency}/${r.dataset}/${r.sourceRecordId}`;
 
 /**
- * Appends `d` to its pair's log when it changes the pair's state and returns it with
- * its `seq`; when the pair's latest decision already has `d.outcome`, returns that
- * decision (unchanged, as stored); an "unlink" of a pair never linked returns null.
- * Callers hold the key-state lock (key-state.ts), so no two transactions append to one
- * pair at once.
+ * The latest decision of every pair touching `refs`, by "left right". One statement.
  */
-export async function decide(
+export async function latestDecisions(
   client: PoolClient,
-  d: Omit<LinkDecision, "seq">,
-): Promise<LinkDecision | null> {
+  refs: readonly string[],
+): Promise<Map<string, LinkDecision>> {
   const { rows } = await client.query<{
+    left_ref: string;
+    right_ref: string;
     seq: number;
     outcome: "link" | "unlink";
     cluster_id: string;
     method: string;
     score: number;
   }>(
-    `SELECT seq, outcome, cluster_id, method, score FROM linker.decisions
-     WHERE left_ref = $1 AND right_ref = $2 ORDER BY seq DESC LIMIT 1`,
-    [d.left, d.right],
+    `SELECT DISTINCT ON (left_ref, right_ref) left_ref, right_ref, seq, outcome, cluster_id, method, score
+     FROM linker.decisions WHERE left_ref = ANY($1) OR right_ref = ANY($1)
+     ORDER BY left_ref, right_ref, seq DESC`,
+    [refs],
   );
-  const last = rows[0];
-  if (last?.outcome === d.outcome) {
-    return {
-      ...d,
-      clusterId: last.cluster_id,
-      method: last.method,
-      score: last.score,
-      seq: last.seq,
-    };
+  return new Map(
+    rows.map((r) => [
+      `${r.left_ref} ${r.right_ref}`,
+      {
+        left: r.left_ref,
+        right: r.right_ref,
+        seq: r.seq,
+        outcome: r.outcome,
+        clusterId: r.cluster_id,
+        method: r.method,
+        score: r.score,
+      },
+    ]),
+  );
+}
+
+/**
+ * Appends each of `ds` (distinct pairs) to its pair's log when it changes the pair's
+ * state, in one INSERT, and returns them in order with their `seq`: when the pair's
+ * latest decision (`latest`, from latestDecisions over both records) already has
+ * `d.outcome`, that decision (unchanged, as stored); an "unlink" of a pair never linked
+ * is left out. Callers hold the key-state lock (key-state.ts), so no two transactions
+ * append to one pair at once.
+ */
+export async function decideAll(
+  client: PoolClient,
+  ds: readonly Omit<LinkDecision, "seq">[],
+  latest: ReadonlyMap<string, LinkDecision>,
+): Promise<LinkDecision[]> {
+  const out: LinkDecision[] = [];
+  const fresh: LinkDecision[] = [];
+  for (const d of ds) {
+    const last = latest.get(`${d.left} ${d.right}`);
+    if (last?.outcome === d.outcome) {
+      out.push({ ...d, ...last });
+      continue;
+    }
+    if (!last && d.outcome === "unlink") continue;
+    const decided = { ...d, seq: (last?.seq ?? 0) + 1 };
+    out.push(decided);
+    fresh.push(decided);
   }
-  if (!last && d.outcome === "unlink") return null;
-  const seq = (last?.seq ?? 0) + 1;
-  await client.query(
-    `INSERT INTO linker.decisions (left_ref, right_ref, cluster_id, method, score, outcome, seq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [d.left, d.right, d.clusterId, d.method, d.score, d.outcome, seq],
-  );
-  return { ...d, seq };
+  if (fresh.length > 0)
+    await client.query(
+      `INSERT INTO linker.decisions (left_ref, right_ref, cluster_id, method, score, outcome, seq)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::int[])`,
+      [
+        fresh.map((d) => d.left),
+        fresh.map((d) => d.right),
+        fresh.map((d) => d.clusterId),
+        fresh.map((d) => d.method),
+        fresh.map((d) => d.score),
+        fresh.map((d) => d.outcome),
+        fresh.map((d) => d.seq),
+      ],
+    );
+  return out;
 }
 
 /**

@@ -41,6 +41,15 @@ async function saveKeyState(client: PoolClient, state: KeyState): Promise<void> 
 }
 
 /**
+ * Whether aligning `record` (alignKeys) re-keys the whole store: it comes under a newer
+ * key version than the store's (blind-mode keys never rotate).
+ */
+export function rekeysStore(state: KeyState | null, record: PseudonymisedRecord): boolean {
+  if (!state || record.keyId.startsWith("blind-") || state.keyId.startsWith("blind-")) return false;
+  return record.keyVersion > state.keyVersion;
+}
+
+/**
  * Brings `record` and the store to a common key version; returns the record with
  * its pseudonym at the store's version, and the (possibly new) state. Returns
  * `null` for the record if its key id disagrees with the store's at the same

@@ -91,26 +91,38 @@ export async function refreshQueue(
     .map((r) => r.review_id);
   if (gone.length > 0)
     await client.query("DELETE FROM linker.review WHERE review_id = ANY($1::bigint[])", [gone]);
-  const queued: ReviewItem[] = [];
-  for (const p of pending) {
-    const { rows: upserted } = await client.query<{ review_id: string; inserted: boolean }>(
-      `INSERT INTO linker.review (left_ref, right_ref, score, levels, reason) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (left_ref, right_ref) DO UPDATE SET score = EXCLUDED.score,
-         levels = EXCLUDED.levels, reason = EXCLUDED.reason WHERE linker.review.status = 'pending'
-       RETURNING review_id, (xmax = 0) AS inserted`,
-      [p.left, p.right, p.score, p.levels, p.reason],
-    );
-    const row = upserted[0];
-    if (row?.inserted)
-      queued.push({
-        reviewId: Number(row.review_id),
-        left: p.left,
-        right: p.right,
-        score: p.score,
-        reason: p.reason,
-      });
-  }
-  return queued;
+  if (pending.length === 0) return [];
+  // One upsert for all pairs; ids are drawn in the order of `pending`.
+  const { rows: upserted } = await client.query<{
+    review_id: string;
+    left_ref: string;
+    right_ref: string;
+    inserted: boolean;
+  }>(
+    `INSERT INTO linker.review (left_ref, right_ref, score, levels, reason)
+     SELECT l, r, s, lv::int[], rs
+     FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::text[]) WITH ORDINALITY AS p(l, r, s, lv, rs, n)
+     ORDER BY n
+     ON CONFLICT (left_ref, right_ref) DO UPDATE SET score = EXCLUDED.score,
+       levels = EXCLUDED.levels, reason = EXCLUDED.reason WHERE linker.review.status = 'pending'
+     RETURNING review_id, left_ref, right_ref, (xmax = 0) AS inserted`,
+    [
+      pending.map((p) => p.left),
+      pending.map((p) => p.right),
+      pending.map((p) => p.score),
+      pending.map((p) => `{${p.levels.join(",")}}`),
+      pending.map((p) => p.reason),
+    ],
+  );
+  const inserted = new Map(
+    upserted.filter((r) => r.inserted).map((r) => [`${r.left_ref} ${r.right_ref}`, r.review_id]),
+  );
+  return pending.flatMap((p) => {
+    const id = inserted.get(`${p.left} ${p.right}`);
+    return id === undefined
+      ? []
+      : [{ reviewId: Number(id), left: p.left, right: p.right, score: p.score, reason: p.reason }];
+  });
 }
 
 /** The `link.review` audit entry of a newly queued pair (event id from the pair and its id). */

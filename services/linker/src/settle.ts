@@ -15,7 +15,7 @@
  */
 import type { LinkageEvent, PseudonymisedRecord } from "@kruispunt/contracts";
 import type { PoolClient } from "@kruispunt/store";
-import { decide, type LinkDecision } from "./decisions";
+import { decideAll, type LinkDecision, latestDecisions } from "./decisions";
 import { type Group, type ScoredEdge, solve } from "./greedy-clusters";
 import { pendingPairs, type ReviewCandidate, type ReviewItem, refreshQueue } from "./review-queue";
 
@@ -277,18 +277,14 @@ async function decidePairs(
   applied: ReadonlyMap<string, Applied>,
 ): Promise<LinkDecision[]> {
   const refs = [...new Set([...members.keys(), ...applied.keys()])];
-  const { rows } = await client.query<{ left_ref: string; right_ref: string; outcome: string }>(
-    `SELECT DISTINCT ON (left_ref, right_ref) left_ref, right_ref, outcome FROM linker.decisions
-     WHERE left_ref = ANY($1) OR right_ref = ANY($1) ORDER BY left_ref, right_ref, seq DESC`,
-    [refs],
-  );
-  const linkedBefore = new Map(
-    rows.filter((r) => r.outcome === "link").map((r) => [`${r.left_ref} ${r.right_ref}`, r]),
-  );
+  const latest = await latestDecisions(client, refs);
+  const linkedBefore = new Map([...latest].filter(([, d]) => d.outcome === "link"));
   const byCluster = new Map<string, Member[]>();
   for (const m of members.values()) {
     const c = clusterOf.get(m.ref) as string;
-    byCluster.set(c, [...(byCluster.get(c) ?? []), m]);
+    const list = byCluster.get(c);
+    if (list) list.push(m);
+    else byCluster.set(c, [m]);
   }
   const linkedNow = new Map<string, [Member, Member]>();
   for (const list of byCluster.values())
@@ -302,10 +298,10 @@ async function decidePairs(
     if (a.record.withdrawn) return "withdrawal";
     return a.before.live && a.before.pseudonym !== a.record.linkagePseudonym ? "update" : null;
   };
-  const decisions: LinkDecision[] = [];
+  const decisions: Omit<LinkDecision, "seq">[] = [];
   for (const key of [...linkedBefore.keys()].sort()) {
     if (linkedNow.has(key)) continue;
-    const { left_ref: left, right_ref: right } = linkedBefore.get(key) as (typeof rows)[number];
+    const { left, right } = linkedBefore.get(key) as LinkDecision;
     const clusterId =
       applied.get(left)?.before.clusterId ??
       applied.get(right)?.before.clusterId ??
@@ -313,22 +309,14 @@ async function decidePairs(
       members.get(right)?.clusterId ??
       "";
     const method = endedBy(left) ?? endedBy(right) ?? "pprl";
-    const d = await decide(client, { left, right, clusterId, method, score: 0, outcome: "unlink" });
-    if (d) decisions.push(d);
+    decisions.push({ left, right, clusterId, method, score: 0, outcome: "unlink" });
   }
   for (const key of [...linkedNow.keys()].sort()) {
     const [a, b] = linkedNow.get(key) as [Member, Member];
     if (linkedBefore.has(key) && !applied.has(a.ref) && !applied.has(b.ref)) continue;
     const how = tie(a.home, b.home);
     const clusterId = clusterOf.get(a.ref) as string;
-    const d = await decide(client, {
-      left: a.ref,
-      right: b.ref,
-      clusterId,
-      ...how,
-      outcome: "link",
-    });
-    if (d) decisions.push(d);
+    decisions.push({ left: a.ref, right: b.ref, clusterId, ...how, outcome: "link" });
   }
-  return decisions;
+  return decideAll(client, decisions, latest);
 }
