@@ -4,6 +4,8 @@
  * probabilistic linkage on the quasi-identifiers' encodings 435 of the other 439, with no
  * false link and one pair left in clerical review: the figures
  * `pnpm --filter @kruispunt/benchmarks pprl:febrl` gives for the same algorithm offline.
+ * The reviewer's EM estimate on the services' own candidate pairs (the main job's step
+ * 2b) gives back the shipped parameters, which were estimated the same way offline.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./harness";
@@ -35,6 +37,15 @@ describe("main job on all of FEBRL 4", () => {
     // (services/linker/src/settle.ts): the one pair of the offline greedy solver, every run.
     // The issue's goal is at most 20.
     expect(review).toBe(1);
+  });
+
+  it("estimates m and u by EM on the services' own 8,515 candidate pairs: the shipped FEBRL 4 parameters again, so nothing moves", () => {
+    expect(harness.summary.linkage.parameters).toMatchObject({
+      status: "done",
+      version: 1,
+      result: { pairs: 8515, links: 0, unlinks: 0, review: 0 },
+      reason: null,
+    });
   });
 
   it("releases the 4,996 linked persons under k=10 and the audit chain verifies", () => {

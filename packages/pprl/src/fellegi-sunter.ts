@@ -38,43 +38,128 @@ function initial(fields: number): FsParameters {
   };
 }
 
+/** A comparison vector (agreement levels, MISSING where a side lacks the field) and how many pairs have it. */
+export interface Pattern {
+  levels: readonly number[];
+  count: number;
+}
+
+/**
+ * Counts comparison vectors by pattern, as pairs are scored (one pass over however many
+ * pairs; memory grows with the distinct patterns, at most (LEVELS + 1)^fields).
+ */
+export class PatternCounter {
+  private readonly counts = new Map<string, Pattern>();
+  private n = 0;
+
+  add(levels: readonly number[]): void {
+    const key = levels.join(",");
+    const seen = this.counts.get(key);
+    if (seen) seen.count += 1;
+    else this.counts.set(key, { levels: [...levels], count: 1 });
+    this.n += 1;
+  }
+
+  /** Pairs counted. */
+  get pairs(): number {
+    return this.n;
+  }
+
+  /**
+   * The distinct vectors with their counts, in a fixed order (by the vector's text), so
+   * EM sums in the same order whatever order the pairs came in.
+   */
+  patterns(): Pattern[] {
+    return [...this.counts.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, p]) => p);
+  }
+}
+
+/** The distinct comparison vectors of `vectors` with their counts (PatternCounter.patterns). */
+export function patternCounts(vectors: Iterable<readonly number[]>): Pattern[] {
+  const counter = new PatternCounter();
+  for (const v of vectors) counter.add(v);
+  return counter.patterns();
+}
+
 /** Estimates m, u and p from comparison vectors by EM (see module doc). */
 export function estimateEm(
   vectors: readonly number[][],
   fields: number,
   iterations = 100,
 ): FsParameters {
+  return estimateEmFromPatterns(patternCounts(vectors), fields, iterations);
+}
+
+/**
+ * EM (see module doc) on pattern counts: the same estimate as `estimateEm` on the
+ * vectors they count, in time proportional to the number of distinct patterns.
+ */
+export function estimateEmFromPatterns(
+  patterns: readonly Pattern[],
+  fields: number,
+  iterations = 100,
+): FsParameters {
   let params = initial(fields);
-  for (let it = 0; it < iterations && vectors.length > 0; it++) {
+  const total = patterns.reduce((n, p) => n + p.count, 0);
+  for (let it = 0; it < iterations && total > 0; it++) {
     const mSum = Array.from({ length: fields }, () => new Array<number>(LEVELS).fill(0));
     const uSum = Array.from({ length: fields }, () => new Array<number>(LEVELS).fill(0));
     let gSum = 0;
-    for (const v of vectors) {
+    for (const { levels, count } of patterns) {
       let lm = Math.log(params.p);
       let lu = Math.log(1 - params.p);
-      v.forEach((l, f) => {
+      levels.forEach((l, f) => {
         if (l === MISSING) return;
         lm += Math.log((params.m[f] as number[])[l] as number);
         lu += Math.log((params.u[f] as number[])[l] as number);
       });
       const g = 1 / (1 + Math.exp(lu - lm));
-      gSum += g;
-      v.forEach((l, f) => {
+      gSum += g * count;
+      levels.forEach((l, f) => {
         if (l === MISSING) return;
-        (mSum[f] as number[])[l] = ((mSum[f] as number[])[l] as number) + g;
-        (uSum[f] as number[])[l] = ((uSum[f] as number[])[l] as number) + 1 - g;
+        (mSum[f] as number[])[l] = ((mSum[f] as number[])[l] as number) + g * count;
+        (uSum[f] as number[])[l] = ((uSum[f] as number[])[l] as number) + (1 - g) * count;
       });
     }
     const norm = (row: number[]) => {
-      const total = row.reduce((a, b) => a + b, 0);
-      return row.map((x) => Math.max(FLOOR, total === 0 ? 1 / LEVELS : x / total));
+      const sum = row.reduce((a, b) => a + b, 0);
+      return row.map((x) => Math.max(FLOOR, sum === 0 ? 1 / LEVELS : x / sum));
     };
-    const p = Math.min(1 - FLOOR, Math.max(FLOOR, gSum / vectors.length));
+    const p = Math.min(1 - FLOOR, Math.max(FLOOR, gSum / total));
     const done = Math.abs(p - params.p) < 1e-9;
     params = { p, m: mSum.map(norm), u: uSum.map(norm) };
     if (done) break;
   }
   return params;
+}
+
+/**
+ * Why an estimate cannot be used, or null: EM found no matches or no non-matches (fewer
+ * than one expected among the `pairs` it ran on), or for a field compared in some pair, full agreement (the top
+ * level) is not evidence for a match (m ≤ u there) — the classes EM separated are then
+ * something other than match and non-match (e.g. "same postcode"), and linking with them
+ * would be wrong. `present[f]`: whether field f was compared in any pair.
+ */
+export function degenerateEstimate(
+  params: FsParameters,
+  pairs: number,
+  fieldNames: readonly string[],
+  present: readonly boolean[],
+): string | null {
+  if (params.p * pairs < 1) return `EM found no matches among the ${pairs} candidate pairs`;
+  if ((1 - params.p) * pairs < 1)
+    return `EM found no non-matches among the ${pairs} candidate pairs`;
+  for (let f = 0; f < fieldNames.length; f++) {
+    if (!present[f]) continue;
+    const top = LEVELS - 1;
+    const m = (params.m[f] as number[])[top] as number;
+    const u = (params.u[f] as number[])[top] as number;
+    if (m <= u)
+      return `full agreement on ${fieldNames[f]} came out as evidence against a match (m ${m.toFixed(4)} ≤ u ${u.toFixed(4)})`;
+  }
+  return null;
 }
 
 /** Match weights log2(m/u) per field and level. */

@@ -27,7 +27,17 @@ export {
 export { dice, popcount } from "./dice";
 export { Encoder, type Encoding, pprlKeyFromLinkageKey } from "./encode";
 export { PprlError, PprlErrorCode, pprlErrorDescriptions } from "./errors";
-export { estimateEm, type FsParameters, score, weights } from "./fellegi-sunter";
+export {
+  degenerateEstimate,
+  estimateEm,
+  estimateEmFromPatterns,
+  type FsParameters,
+  type Pattern,
+  PatternCounter,
+  patternCounts,
+  score,
+  weights,
+} from "./fellegi-sunter";
 export { type IndexPair, type LinkOptions, type LinkResult, linkEncodings } from "./link";
 export { normaliseDate, normaliseName, normalisePostcode, yearOf } from "./normalise";
 export { type EncodingSchema, type FieldSpec, getSchema, PERSON_SCHEMA_V1 } from "./schema";

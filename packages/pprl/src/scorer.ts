@@ -3,10 +3,12 @@
  * weight (fellegi-sunter.ts), and the decision by thresholds.
  *
  * Default parameters for schema kruispunt-person/v1: m and u as estimated by EM
- * (`estimateEm`) on the 8,510 candidate pairs that blocking gives for FEBRL 4
+ * (`estimateEm`) on the candidate pairs that blocking gave for FEBRL 4
  * (dataset4a × dataset4b), rounded to 4 decimals; `pnpm --filter
  * @kruispunt/benchmarks pprl:febrl` re-estimates and prints them. They depend on the
- * schema and the blocking, not on the key. Thresholds: link at a match weight ≥ 4
+ * schema, the blocking and the population, not on the key: a deployment re-estimates
+ * them on its own candidate pairs (the linker's POST /v1/linkage/parameters/estimate),
+ * and uses these only until then. Thresholds: link at a match weight ≥ 4
  * (a likelihood ratio of 16), clerical review from 1 (a pair with no field present scores 0: no evidence, no review); on FEBRL 4 no non-match scores
  * above 1.5 and all but a handful of matches score above 4.
  */

@@ -111,9 +111,37 @@ describe("generateRows", () => {
     expect([copies, sameInsz, mistyped]).toEqual([3_021, 3_021, 1_822]);
   });
 
+  it("mistypes one digit of a copy's INSZ at `identifierErrorRate` (309 of 3,020 at 0.1), which be-insz then refuses", () => {
+    const scheme = getScheme("be-insz");
+    const options = { count: 10_000, seed: 5, agencies: 2 as const, overlap: 0.3 };
+    const plainA = [...generateRows(options)].filter((r) => r.agency === "a");
+    const rows = [...generateRows({ ...options, identifierErrorRate: 0.1 })];
+    // A's stream is its own: the option changes only B's.
+    expect(rows.filter((r) => r.agency === "a")).toEqual(plainA);
+    const insz = new Map(plainA.map((r) => [r.record.record_id, r.record.insz]));
+    let copies = 0;
+    let changed = 0;
+    let oneDigit = 0;
+    let refused = 0;
+    for (const row of rows) {
+      if (!row.duplicateOf) continue;
+      copies++;
+      const original = insz.get(row.duplicateOf) as string;
+      if (row.record.insz === original) continue;
+      changed++;
+      if ([...row.record.insz].filter((c, i) => c !== original[i]).length === 1) oneDigit++;
+      if (!scheme.validate(row.record.insz).ok) refused++;
+    }
+    // 309 of 3,020 copies (10.2 %); mod-97 check digits catch every one-digit error.
+    expect([copies, changed, oneDigit, refused]).toEqual([3_020, 309, 309, 309]);
+  });
+
   it("refuses impossible options", () => {
     expect(() => take(1, generateRows({ count: -1, seed: 1 }))).toThrow(RangeError);
     expect(() => take(1, generateRows({ count: 1, seed: 1, overlap: 2 }))).toThrow(RangeError);
+    expect(() => take(1, generateRows({ count: 1, seed: 1, identifierErrorRate: -0.1 }))).toThrow(
+      RangeError,
+    );
   });
 });
 

@@ -7,7 +7,7 @@
  * many are drawn.
  */
 import { generatePerson, type SyntheticRecord } from "./person";
-import { type Rng, seededRng } from "./rng";
+import { int, type Rng, seededRng } from "./rng";
 import { typo } from "./typos";
 
 export interface GenerateOptions {
@@ -20,6 +20,12 @@ export interface GenerateOptions {
   overlap?: number;
   /** Probability that each quasi-identifier of such a copy has a typo (0–1, default 0.2). */
   typoRate?: number;
+  /**
+   * Probability that such a copy's INSZ was mistyped (one digit replaced; 0–1, default 0):
+   * the check digits then almost always fail, so only probabilistic linkage on the
+   * quasi-identifiers can find the pair, as for FEBRL 4's mistyped soc_sec_id.
+   */
+  identifierErrorRate?: number;
 }
 
 export interface SyntheticRow {
@@ -44,12 +50,28 @@ function bId(i: number): string {
 
 const MISTYPED = ["given_name", "surname", "street"] as const;
 
+/** `digits` with one digit replaced by another (never by itself). */
+function mistypeDigit(rng: Rng, digits: string): string {
+  const i = int(rng, 0, digits.length - 1);
+  const other = (Number(digits[i]) + int(rng, 1, 9)) % 10;
+  return digits.slice(0, i) + String(other) + digits.slice(i + 1);
+}
+
 /** Yields A's record i, then (with two agencies) B's record i, for i = 0 … count−1. */
 export function* generateRows(options: GenerateOptions): Generator<SyntheticRow> {
-  const { count, seed, agencies = 1, overlap = 0.5, typoRate = 0.2 } = options;
+  const {
+    count,
+    seed,
+    agencies = 1,
+    overlap = 0.5,
+    typoRate = 0.2,
+    identifierErrorRate = 0,
+  } = options;
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError("count: a whole number ≥ 0");
   if (!(overlap >= 0 && overlap <= 1)) throw new RangeError("overlap: between 0 and 1");
   if (!(typoRate >= 0 && typoRate <= 1)) throw new RangeError("typoRate: between 0 and 1");
+  if (!(identifierErrorRate >= 0 && identifierErrorRate <= 1))
+    throw new RangeError("identifierErrorRate: between 0 and 1");
   // Separate streams so that A's records are the same whatever B's options are.
   const rngA: Rng = seededRng(seed);
   const rngB: Rng = seededRng(seed ^ 0x5bd1e995);
@@ -62,6 +84,9 @@ export function* generateRows(options: GenerateOptions): Generator<SyntheticRow>
       for (const field of MISTYPED) {
         if (rngB() < typoRate) copy[field] = typo(rngB, copy[field]);
       }
+      // Drawn only when asked for, so the stream is unchanged for callers without it.
+      if (identifierErrorRate > 0 && rngB() < identifierErrorRate)
+        copy.insz = mistypeDigit(rngB, copy.insz);
       yield { agency: "b", record: copy, duplicateOf: a.record_id };
     } else {
       yield { agency: "b", record: generatePerson(rngB, bId(i)) };

@@ -18,8 +18,10 @@ import { unblindRecords } from "./blind";
 import { decisionAuditEntry } from "./decisions";
 import { updateDirectory } from "./directory";
 import { directoryRoutes } from "./directory-routes";
+import { abandonInterrupted } from "./estimate-job";
 import { linkRecords } from "./exact-linkage";
 import { analyzeBatchTablesIfStale, analyzeRecordsIfStale } from "./fresh-statistics";
+import { parameterRoutes } from "./parameter-routes";
 import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
 import { reviewAuditEntry } from "./review-queue";
@@ -43,6 +45,10 @@ const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
  *   directory-routes.ts.
  * - `GET /v1/review`, `POST /v1/review/:id/resolution` (reviewer): the clerical review
  *   queue of probabilistic linkage, see review-routes.ts.
+ * - `GET /v1/linkage/parameters` (auditor, reviewer), `POST /v1/linkage/parameters/estimate`
+ *   (reviewer), `GET /v1/linkage/parameters/estimates/:id`: the Fellegi–Sunter parameters
+ *   in force, and their estimation by EM on this deployment's candidate pairs followed by
+ *   a relink, in the background; see parameter-routes.ts.
  * Each link decision is audited as `link.decision` with its method ("exact", "pprl",
  * "review", "withdrawal", "update") and score, and counted in
  * kruispunt_link_decisions_total{method, outcome}; each pair queued for review as
@@ -108,6 +114,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   registerQualityStats(app, ctx.pool);
   directoryRoutes(app, ctx.pool, ctx.audit);
   reviewRoutes(app, ctx);
+  parameterRoutes(app, ctx);
+  await abandonInterrupted(ctx.pool);
 
   const rekey = httpRekeyer(ctx.config.serviceUrls.pseudonymiser, ctx.jwtSecret);
   await ctx.bus.consume({

@@ -6,7 +6,8 @@
  * in linker.encodings and never sees a value. A record is scored against the live
  * records of other datasets that share a blocking key with it (each such record once,
  * however many keys they share): per field by Dice and overall by the Fellegi–Sunter
- * match weight with the shipped m/u (PERSON_V1_PARAMETERS, estimated by EM on FEBRL 4).
+ * match weight with the parameters in force (fs-parameters.ts: the latest EM estimate on
+ * this deployment's pairs, estimate.ts, or before one the shipped PERSON_V1_PARAMETERS).
  * Every pair at or above DEFAULT_THRESHOLDS.review is kept in linker.candidates with its
  * weight and agreement levels.
  *
@@ -17,13 +18,18 @@
  * from them by greedy-clusters.ts; which go to clerical review by review-queue.ts.
  */
 import type { PseudonymisedRecord } from "@kruispunt/contracts";
-import { DEFAULT_THRESHOLDS, type Encoding, fromWire, PprlError, Scorer } from "@kruispunt/pprl";
+import {
+  DEFAULT_THRESHOLDS,
+  type Encoding,
+  fromWire,
+  PprlError,
+  type Scorer,
+} from "@kruispunt/pprl";
 import type { PoolClient } from "@kruispunt/store";
 import { recordRef } from "./decisions";
+import { activeScorer } from "./fs-parameters";
 
 type RecordKey = { agency: string; dataset: string; sourceRecordId: string };
-
-const scorer = new Scorer();
 
 /**
  * The record's encoding, or why it is refused: an unknown schema or malformed filters
@@ -104,12 +110,16 @@ interface ScoredPair {
 }
 
 /**
- * Fellegi–Sunter weight and agreement levels of a pair, always in reference order
- * (`left` < `right`) so the weight does not depend on which record came last. The one
- * place the linker scores.
+ * Fellegi–Sunter weight and agreement levels of a pair with the parameters in force for
+ * its schema, always in reference order (`left` < `right`) so the weight does not depend
+ * on which record came last. The one place the batch path scores.
  */
-function scorePair(left: Encoding, right: Encoding): { score: number; levels: number[] } {
-  return scorer.score(left, right);
+function scorePair(
+  scorers: ReadonlyMap<string, Scorer>,
+  left: Encoding,
+  right: Encoding,
+): { score: number; levels: number[] } {
+  return (scorers.get(left.schemaId) as Scorer).score(left, right);
 }
 
 /**
@@ -165,6 +175,10 @@ export async function rescoreCandidates(
       probes.map((i) => i.encoding.keyVersion),
     ],
   );
+  const scorers = new Map<string, Scorer>();
+  for (const p of probes)
+    if (!scorers.has(p.encoding.schemaId))
+      scorers.set(p.encoding.schemaId, await activeScorer(client, p.encoding.schemaId));
   const others = new Map<string, Encoding>();
   const pairs = new Map<string, ScoredPair>();
   for (const row of rows) {
@@ -189,7 +203,9 @@ export async function rescoreCandidates(
       others.set(otherRef, other);
     }
     const { score, levels } =
-      self < otherRef ? scorePair(probe.encoding, other) : scorePair(other, probe.encoding);
+      self < otherRef
+        ? scorePair(scorers, probe.encoding, other)
+        : scorePair(scorers, other, probe.encoding);
     pairs.set(key, { left, right, score, levels });
   }
   const kept = [...pairs.values()].filter((p) => p.score >= DEFAULT_THRESHOLDS.review);

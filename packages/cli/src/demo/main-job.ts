@@ -42,6 +42,12 @@ export interface Summary {
     by_method: Record<string, number>;
     /** Exact and probabilistic linkage together against the FEBRL truth, and the pairs left in clerical review. */
     truth: LinkageQuality & { review: number };
+    /**
+     * The reviewer's estimate of m and u by EM on the agencies' own candidate pairs
+     * (POST /v1/linkage/parameters/estimate), made before the scoring above; null when
+     * skipped (a --limit run: too few pairs to learn from, the shipped parameters stay).
+     */
+    parameters: ParameterEstimate | null;
   };
   extract: {
     rows: number;
@@ -71,7 +77,22 @@ interface Verdict {
   refused: number;
 }
 
+/** The outcome of one parameter estimate (GET /v1/linkage/parameters/estimates/:id). */
+export interface ParameterEstimate {
+  status: "done" | "refused" | "failed";
+  version: number | null;
+  result: {
+    pairs: number;
+    patterns: number;
+    links: number;
+    unlinks: number;
+    review: number;
+  } | null;
+  reason: string | null;
+}
+
 const agency = (sub: string) => ({ sub, role: "agency" as const });
+const reviewer = { sub: "reviewer-demo", role: "reviewer" as const };
 const researcher = { sub: "researcher-demo", role: "researcher" as const };
 const committee = { sub: "committee-demo", role: "committee" as const };
 const auditor = { sub: "auditor-demo", role: "auditor" as const };
@@ -180,6 +201,11 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
       ]);
       return stats.records >= accepted && lags === 0;
     });
+    // 2b. A linkage reviewer has m and u estimated by EM on the agencies' own candidate
+    //     pairs, and the store linked again with them (on FEBRL 4 they are the shipped
+    //     parameters, so nothing moves; on other data they are what keeps a common
+    //     postcode from linking two persons).
+    const parameters = limit === undefined ? await estimateParameters(client, say) : null;
     const linkStats = await client.request<{
       records: number;
       clusters: number;
@@ -317,7 +343,7 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
 
     const summary: Summary = {
       agencies,
-      linkage: { linked_pairs: pairs.length, by_method: byMethod, truth },
+      linkage: { linked_pairs: pairs.length, by_method: byMethod, truth, parameters },
       extract: {
         rows: extract.rows,
         k: extract.k,
@@ -343,6 +369,44 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
   } finally {
     await bus.close();
   }
+}
+
+/** Starts an estimate as the reviewer and waits until it has ended. */
+async function estimateParameters(
+  client: KruispuntClient,
+  say: (line: string) => void,
+): Promise<ParameterEstimate> {
+  const { estimateId } = await client.request<{ estimateId: number }>(
+    "linker",
+    "POST",
+    "/v1/linkage/parameters/estimate",
+    reviewer,
+    {},
+  );
+  let outcome: ParameterEstimate | undefined;
+  await waitFor("the parameter estimate", async () => {
+    const s = await client.request<Omit<ParameterEstimate, "status"> & { status: string }>(
+      "linker",
+      "GET",
+      `/v1/linkage/parameters/estimates/${estimateId}`,
+      reviewer,
+    );
+    if (s.status === "running") return false;
+    outcome = {
+      status: s.status as ParameterEstimate["status"],
+      version: s.version,
+      result: s.result,
+      reason: s.reason,
+    };
+    return true;
+  });
+  const o = outcome as ParameterEstimate;
+  say(
+    o.status === "done" && o.result
+      ? `reviewer: m and u estimated by EM on ${o.result.pairs} candidate pairs (${o.result.patterns} comparison patterns), version ${o.version}; relinked: ${o.result.links} link(s) added, ${o.result.unlinks} ended, ${o.result.review} pair(s) newly in review`
+      : `reviewer: parameter estimate ${o.status} (${o.reason}); the shipped parameters stay`,
+  );
+  return o;
 }
 
 async function lagsOf(bus: Bus, groups: [string, TopicName][]): Promise<number> {
