@@ -18,7 +18,10 @@
  * pseudonymisation or linkage) — what "in PostgreSQL" costs at the least on this machine.
  *
  * Linkage quality: the a–b pairs sharing a cluster, against the generator's truth file
- * (out/bench-upload-to-linked/truth-N.csv): tp, fp, fn, precision, recall.
+ * (out/bench-upload-to-linked/truth-N.csv): tp, fp, fn, precision, recall — with the
+ * parameters shipped from FEBRL 4, and again after a reviewer had m and u estimated by EM
+ * on the store's own candidate pairs (POST /v1/linkage/parameters/estimate, timed apart
+ * from the upload; BENCH_ESTIMATE=0 skips it).
  */
 import { createReadStream, mkdirSync, readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -239,7 +242,38 @@ try {
       .map((l) => l.toFixed(1))
       .join(" ")}`,
   );
+  if (process.env.BENCH_ESTIMATE !== "0") await estimateAndRescore(pool);
 } finally {
   await pool.end();
   await bench.services.stop();
+}
+
+/** A reviewer's EM estimate on the store's candidate pairs and relink (timed), then the truth again. */
+async function estimateAndRescore(pool: Pool): Promise<void> {
+  const headers = {
+    authorization: `Bearer ${bench.token("reviewer-bench", "reviewer")}`,
+    "content-type": "application/json",
+  };
+  const started = performance.now();
+  const post = await fetch(`${bench.urls.linker}/v1/linkage/parameters/estimate`, {
+    method: "POST",
+    headers,
+    body: "{}",
+  });
+  const { estimateId } = (await post.json()) as { estimateId: number };
+  let status: { status: string; result: Record<string, number> | null; reason: string | null };
+  for (;;) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    const get = await fetch(`${bench.urls.linker}/v1/linkage/parameters/estimates/${estimateId}`, {
+      headers,
+    });
+    status = (await get.json()) as typeof status;
+    if (status.status !== "running") break;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const quality = await linkageQuality(pool);
+  console.log(
+    `RESULT estimate: m and u by EM on the store's candidate pairs, ${status.status} in ${seconds.toFixed(1)} s ${JSON.stringify(status.result ?? status.reason)}; ` +
+      `then tp ${fmt(quality.tp)}, fp ${fmt(quality.fp)}, fn ${fmt(quality.fn)}; precision ${quality.precision.toFixed(4)}, recall ${quality.recall.toFixed(4)}`,
+  );
 }
