@@ -173,6 +173,17 @@ describe("bad input, each with its exact verdict", () => {
     expect(fromNdjson.verdict).toMatchObject({ accepted: 3, ignoredColumns: ["extra", "other"] });
     const declaredOnly = await upload(`${HEADER}\n1,1234567,a,nsw,,,\n`);
     expect(declaredOnly.verdict.ignoredColumns).toEqual([]);
+    // Values used as member names (an identifier, a date of birth) are never listed.
+    const hostile = [
+      JSON.stringify({ id: "1", ssn: "1234567", "85073012345": "x", "1985-07-30": "y" }),
+      JSON.stringify({ id: "2", ssn: "7654321", "30/07/1985": "z", income_2023: "1" }),
+    ].join("\n");
+    const withheld = await upload(hostile, { format: "ndjson" });
+    expect(withheld.verdict.ignoredColumns).toEqual([
+      "(withheld: looks like a value, not a column name)",
+      "income_2023",
+    ]);
+    expect(JSON.stringify(withheld.verdict)).not.toMatch(/85073012345|1985|30\/07/);
   });
 
   it("Latin-1 bytes: that record refused on that field, the next one accepted", async () => {

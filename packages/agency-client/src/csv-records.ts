@@ -78,9 +78,22 @@ export const MAX_LISTED_REFUSALS = 1000;
 /** At most this many ignored column names are listed in the summary. */
 export const MAX_LISTED_COLUMNS = 100;
 
+/** What an ignored name is listed as when it looks like a value rather than a name. */
+export const WITHHELD_COLUMN = "(withheld: looks like a value, not a column name)";
+
+/**
+ * Whether an undeclared name may be listed. A malformed NDJSON record can use values as
+ * member names ({"85073012345": …}), and a CSV file's header row may be data: a run of
+ * five or more digits or a date is withheld, so that no identifier or date of birth
+ * reaches the summary or intake.uploads.ignored_columns.
+ */
+function listable(name: string): boolean {
+  return !/\d{5}|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}/.test(name);
+}
+
 /**
  * Collects the undeclared field names of an upload's records (see
- * UploadVerdict.ignoredColumns). CSV records all carry the header's names, so after
+ * UploadVerdict.ignoredColumns; names that look like values as WITHHELD_COLUMN, once). CSV records all carry the header's names, so after
  * the first record this is one set lookup per field.
  */
 function ignoredColumnsOf(contract: DatasetContract) {
@@ -92,7 +105,8 @@ function ignoredColumnsOf(contract: DatasetContract) {
       for (const name in fields) {
         if (seen.has(name)) continue;
         seen.add(name);
-        if (ignored.size < MAX_LISTED_COLUMNS) ignored.add(name.slice(0, 64));
+        if (ignored.size < MAX_LISTED_COLUMNS)
+          ignored.add(listable(name) ? name.slice(0, 64) : WITHHELD_COLUMN);
       }
     },
     list: () => [...ignored],
