@@ -23,33 +23,41 @@ const take = (n: number, rows: Iterable<SyntheticRow>) => {
 
 describe("generateRows", () => {
   it("gives exactly these records for seed 42", () => {
-    const [a1, b1, a2, b2] = take(4, generateRows({ count: 5, seed: 42, agencies: 2 }));
+    const [a1, b1, a2, b2, a3, b3] = take(6, generateRows({ count: 5, seed: 42, agencies: 2 }));
     expect(a1).toEqual({
       agency: "a",
       record: {
         record_id: "a-0000001",
-        insz: "88062617661",
-        given_name: "Lore",
-        surname: "De Meulen",
+        insz: "43060916624",
+        given_name: "Monique",
+        surname: "Le Taeye",
         sex: "F",
-        date_of_birth: "1988-06-26",
-        street: "Avenue Louise",
-        house_number: "140",
+        date_of_birth: "1943-06-09",
+        street: "Kouter",
+        house_number: "16",
         postcode: "7000",
         municipality: "Mons",
         region: "wallonia",
-        employment_status: "employed",
-        monthly_income_eur: "3000",
-        sick_leave_days: "16",
+        employment_status: "retired",
+        monthly_income_eur: "2600",
+        sick_leave_days: "0",
       },
     });
     expect(b1?.record.record_id).toBe("b-9e3779b1");
     expect(b1?.duplicateOf).toBeUndefined();
-    expect(a2?.record.insz).toBe("49072200426");
-    expect(b2).toEqual({
+    expect(a2?.record.insz).toBe("24061668688");
+    expect(b2?.duplicateOf).toBeUndefined();
+    expect(a3?.record.insz).toBe("10062521097");
+    expect(b3).toEqual({
       agency: "b",
-      duplicateOf: "a-0000002",
-      record: { ...a2?.record, record_id: "b-3c6ef362" },
+      duplicateOf: "a-0000003",
+      // Same person and INSZ; a typo in the given name and one in the street.
+      record: {
+        ...a3?.record,
+        record_id: "b-daa66d13",
+        given_name: "Fatqma",
+        street: "Reu de l'Église",
+      },
     });
   });
 
@@ -86,7 +94,7 @@ describe("generateRows", () => {
     expect([valid, consistent]).toEqual([20_000, 20_000]);
   });
 
-  it("copies about `overlap` of A's persons into B (3,021 of 10,000 at 0.3), typos at `typoRate` per field (1,822 of 9,063 at 0.2)", () => {
+  it("copies about `overlap` of A's persons into B (2,973 of 10,000 at 0.3), typos at `typoRate` per field (1,764 of 8,919 at 0.2)", () => {
     let copies = 0;
     let sameInsz = 0;
     let mistyped = 0;
@@ -108,10 +116,10 @@ describe("generateRows", () => {
       for (const f of ["given_name", "surname", "street"] as const)
         if (row.record[f] !== lastA.record[f]) mistyped++;
     }
-    expect([copies, sameInsz, mistyped]).toEqual([3_021, 3_021, 1_822]);
+    expect([copies, sameInsz, mistyped]).toEqual([2_973, 2_973, 1_764]);
   });
 
-  it("mistypes one digit of a copy's INSZ at `identifierErrorRate` (309 of 3,020 at 0.1), which be-insz then refuses", () => {
+  it("mistypes one digit of a copy's INSZ at `identifierErrorRate` (279 of 2,945 at 0.1), which be-insz then refuses", () => {
     const scheme = getScheme("be-insz");
     const options = { count: 10_000, seed: 5, agencies: 2 as const, overlap: 0.3 };
     const plainA = [...generateRows(options)].filter((r) => r.agency === "a");
@@ -132,8 +140,18 @@ describe("generateRows", () => {
       if ([...row.record.insz].filter((c, i) => c !== original[i]).length === 1) oneDigit++;
       if (!scheme.validate(row.record.insz).ok) refused++;
     }
-    // 309 of 3,020 copies (10.2 %); mod-97 check digits catch every one-digit error.
-    expect([copies, changed, oneDigit, refused]).toEqual([3_020, 309, 309, 309]);
+    // 279 of 2,945 copies (9.5 %); mod-97 check digits catch every one-digit error.
+    expect([copies, changed, oneDigit, refused]).toEqual([2_945, 279, 279, 279]);
+  });
+
+  it("never gives two persons the same INSZ (200,000 persons of two agencies)", () => {
+    const seen = new Set<string>();
+    let persons = 0;
+    for (const row of generateRows({ count: 100_000, seed: 3, agencies: 2, overlap: 0 })) {
+      seen.add(row.record.insz);
+      persons++;
+    }
+    expect([persons, seen.size]).toEqual([200_000, 200_000]);
   });
 
   it("refuses impossible options", () => {
@@ -177,10 +195,10 @@ describe("writeSynthetic", () => {
     expect(counts).toEqual({ a: 3_000, b: 3_000, pairs: truth.length - 1 });
     expect(`${a[0]}\r\n`).toBe(CSV_HEADER);
     expect(a[1]).toBe(
-      "a-0000001,88062617661,Lore,De Meulen,F,1988-06-26,Avenue Louise,140,7000,Mons,wallonia,employed,3000,16",
+      "a-0000001,43060916624,Monique,Le Taeye,F,1943-06-09,Kouter,16,7000,Mons,wallonia,retired,2600,0",
     );
     expect(a).toHaveLength(3_002); // header, 3,000 records, "" after the last CRLF
-    expect(truth[1]).toBe("a-0000002,b-3c6ef362");
+    expect(truth[1]).toBe("a-0000003,b-daa66d13");
   });
 
   it("writes NDJSON that parses back to the generated records", async () => {

@@ -6,7 +6,7 @@
  * a different person. Nothing is kept between records: memory stays constant however
  * many are drawn.
  */
-import { generatePerson, type SyntheticRecord } from "./person";
+import { BIRTH_SLOTS, generatePerson, type SyntheticRecord } from "./person";
 import { int, type Rng, seededRng } from "./rng";
 import { typo } from "./typos";
 
@@ -75,8 +75,14 @@ export function* generateRows(options: GenerateOptions): Generator<SyntheticRow>
   // Separate streams so that A's records are the same whatever B's options are.
   const rngA: Rng = seededRng(seed);
   const rngB: Rng = seededRng(seed ^ 0x5bd1e995);
+  // Person slots (person.ts birthOf): A's person i takes an even slot and B's own person i
+  // the odd one after it, from a start that depends on the seed, so no two persons of a
+  // run share an INSZ while count ≤ BIRTH_SLOTS / 2 (8.6 million per agency).
+  const half = BIRTH_SLOTS / 2;
+  const start = Math.imul(seed, 0x9e3779b1) >>> 0;
+  const slot = (i: number) => 2 * ((start + i) % half);
   for (let i = 0; i < count; i++) {
-    const a = generatePerson(rngA, aId(i));
+    const a = generatePerson(rngA, aId(i), slot(i));
     yield { agency: "a", record: a };
     if (agencies === 1) continue;
     if (rngB() < overlap) {
@@ -89,7 +95,7 @@ export function* generateRows(options: GenerateOptions): Generator<SyntheticRow>
         copy.insz = mistypeDigit(rngB, copy.insz);
       yield { agency: "b", record: copy, duplicateOf: a.record_id };
     } else {
-      yield { agency: "b", record: generatePerson(rngB, bId(i)) };
+      yield { agency: "b", record: generatePerson(rngB, bId(i), slot(i) + 1) };
     }
   }
 }

@@ -90,14 +90,51 @@ const INCOME: Record<(typeof EMPLOYMENT_STATUSES)[number], readonly [number, num
   student: [0, 800],
 };
 
-/** A new person with record id `recordId`; draws a fixed number of values from `rng`. */
-export function generatePerson(rng: Rng, recordId: string): SyntheticRecord {
-  const year = int(rng, REFERENCE_YEAR - 95, REFERENCE_YEAR - 1);
-  const month = int(rng, 1, 12);
-  const day = int(rng, 1, daysIn(year, month));
+const FIRST_BIRTH_DAY = Date.UTC(REFERENCE_YEAR - 95, 0, 1);
+const BIRTH_DAYS = (Date.UTC(REFERENCE_YEAR, 0, 1) - FIRST_BIRTH_DAY) / 86_400_000;
+/** Serial slots per birth day: serial 2k + 1 for a man, 2k + 2 for a woman, k = 0…497. */
+const SERIAL_SLOTS = 498;
+/** Distinct (birth day, serial slot) pairs: the persons the generator can number apart. */
+export const BIRTH_SLOTS = BIRTH_DAYS * SERIAL_SLOTS;
+/** An odd multiplier prime to BIRTH_SLOTS (checked below): slot ↦ slot × STEP mod BIRTH_SLOTS permutes. */
+const STEP = 7_368_787;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+if (gcd(STEP, BIRTH_SLOTS) !== 1) throw new Error("STEP must be prime to BIRTH_SLOTS");
+
+/**
+ * Birth date and serial of person number `slot` (0 ≤ slot < BIRTH_SLOTS): a permutation
+ * of the (birth day, serial slot) pairs, so two persons never share an INSZ — real INSZ
+ * numbers are unique, and a shared one would be an exact link between strangers — while
+ * the birth days stay spread evenly over the 95 years, as drawn before. Nothing is kept
+ * between persons: the uniqueness comes from the numbering.
+ */
+function birthOf(slot: number, male: boolean) {
+  const at = (slot * STEP) % BIRTH_SLOTS;
+  const date = new Date(FIRST_BIRTH_DAY + Math.floor(at / SERIAL_SLOTS) * 86_400_000);
+  const k = at % SERIAL_SLOTS;
+  return {
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    serial: male ? 2 * k + 1 : 2 * k + 2,
+  };
+}
+
+/**
+ * A new person with record id `recordId`, number `slot` among the generator's persons
+ * (distinct slots give distinct INSZ numbers; see `birthOf`); draws a fixed number of
+ * values from `rng`. RangeError for a slot outside 0 … BIRTH_SLOTS − 1.
+ */
+export function generatePerson(rng: Rng, recordId: string, slot: number): SyntheticRecord {
+  if (!Number.isSafeInteger(slot) || slot < 0 || slot >= BIRTH_SLOTS)
+    throw new RangeError(`slot: a whole number below ${BIRTH_SLOTS}`);
+  // The draws of the earlier random birth date and serial are kept (and unused) so that
+  // names, addresses and the rest stay as they were for a given seed.
+  const drawnYear = int(rng, REFERENCE_YEAR - 95, REFERENCE_YEAR - 1);
+  int(rng, 1, daysIn(drawnYear, int(rng, 1, 12)));
   const male = rng() < 0.49;
-  // Serials 001–997 odd for men, 002–996 even for women.
-  const serial = male ? 2 * int(rng, 0, 498) + 1 : 2 * int(rng, 1, 498);
+  int(rng, male ? 0 : 1, 498);
+  const { year, month, day, serial } = birthOf(slot, male);
   const [postcode, municipality] = skewed(rng, POSTCODES);
   const status = employment(rng, REFERENCE_YEAR - year);
   const [low, high] = INCOME[status];
