@@ -126,6 +126,22 @@ describe("health and metrics", () => {
   });
 });
 
+describe("unknown routes", () => {
+  it("answer 404 KRP_ERR_NOT_FOUND in the usual error shape, without echoing the path", async () => {
+    const response = await app.inject({ method: "GET", url: `/v1/nope/${RAW.soc_sec_id}` });
+    expect([response.statusCode, response.json()]).toEqual([
+      404,
+      {
+        code: "KRP_ERR_NOT_FOUND",
+        message:
+          "no route for GET here; the service's OpenAPI document lists its routes at /openapi.json",
+        details: { method: "GET" },
+      },
+    ]);
+    expect(response.body).not.toContain(RAW.soc_sec_id);
+  });
+});
+
 describe("authorisation", () => {
   it("a valid token of another role gets 403 naming its role and the roles allowed", async () => {
     const token = issueToken("test-secret-test-secret-test-secret", {

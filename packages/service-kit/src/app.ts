@@ -9,7 +9,7 @@ import { type Logger, type ServiceMetrics, stackWithoutMessage } from "@kruispun
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { registerBodyDeadline } from "./body-deadline";
 import { ERRORS, KrpError } from "./errors";
-import { registerOpenApi } from "./openapi";
+import { OPENAPI_PATH, registerOpenApi } from "./openapi";
 
 declare module "@fastify/jwt" {
   interface FastifyJWT {
@@ -111,6 +111,15 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
   app.setErrorHandler(
     (error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) =>
       sendError(error, request, reply),
+  );
+  // An unknown route answers in the same { code, message, details } shape as every other
+  // error, not fastify's default. The path is not echoed: it may hold an identifier.
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      code: "KRP_ERR_NOT_FOUND",
+      message: `no route for ${request.method} here; the service's OpenAPI document lists its routes at ${OPENAPI_PATH}`,
+      details: { method: request.method },
+    }),
   );
 
   const live = async () => ({ status: "live", service: options.name });

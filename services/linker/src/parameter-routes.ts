@@ -98,11 +98,16 @@ const statusSchema = {
  *   store (estimate.ts), the estimate stored as a new version, every pair scored and every
  *   cluster settled again with it; the changes are published on linkage.events and
  *   audited (`link.decision`, `link.review`, and `linkage.parameters` with the counts).
- *   409 KRP_ERR_CONFLICT (details.estimateId) while another runs.
+ *   Body `{}` (400 for anything else). 409 KRP_ERR_CONFLICT (details.estimateId) while
+ *   another runs.
  * - `GET /v1/linkage/parameters/estimates/:id` (auditor, reviewer) → `{estimateId, status,
  *   requestedBy, requestedAt, finishedAt, version, result, reason}`; status "refused" with
  *   the reason when there was nothing to estimate from or EM's estimate was degenerate
- *   (nothing changed then), "failed" when it broke off. 404 for an unknown id.
+ *   (nothing changed then), "failed" when it broke off. `result`: links added and ended,
+ *   records moved, pairs newly in review, `candidates` (scored pairs kept at or above the
+ *   review threshold), `pairs` (candidate pairs EM ran on) and `patterns` (their distinct
+ *   comparison vectors). 400 for an id that is not a whole number from 1 to 2^53 − 1;
+ *   404 for an unknown one.
  */
 export function parameterRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get(
@@ -125,6 +130,12 @@ export function parameterRoutes(app: FastifyInstance, ctx: ServiceContext): void
       schema: {
         description:
           "Starts estimating m and u by EM on this deployment's candidate pairs, then linking again with them; audited.",
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: {},
+          description: "empty: the estimate takes no options",
+        },
         response: {
           202: {
             type: "object",
@@ -152,7 +163,7 @@ export function parameterRoutes(app: FastifyInstance, ctx: ServiceContext): void
         params: {
           type: "object",
           required: ["id"],
-          properties: { id: { type: "integer", minimum: 1 } },
+          properties: { id: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
         },
         response: { 200: statusSchema },
       },

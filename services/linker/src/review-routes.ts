@@ -160,7 +160,7 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         params: {
           type: "object",
           required: ["id"],
-          properties: { id: { type: "integer", minimum: 1 } },
+          properties: { id: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
         },
         body: {
           type: "object",
