@@ -234,7 +234,7 @@ describe("estimating m and u by EM on the deployment's own candidate pairs", () 
     expect(await quality()).toEqual(afterFirst);
   });
 
-  it("says 404 for an unknown estimate, 400 for an id or body it cannot take", async () => {
+  it("says 404 for an unknown estimate, 400 for an id it cannot take", async () => {
     const status = async (method: string, path: string, body?: unknown) =>
       (
         (await h.client
@@ -245,7 +245,6 @@ describe("estimating m and u by EM on the deployment's own candidate pairs", () 
     for (const id of ["99999999999999999999", "9007199254740993", "0", "x"])
       expect(await status("GET", `/v1/linkage/parameters/estimates/${id}`)).toBe(400);
     expect(await status("POST", "/v1/review/99999999999999999999/resolution", {})).toBe(400);
-    expect(await status("POST", "/v1/linkage/parameters/estimate", { foo: 1 })).toBe(400);
   });
 
   it("lets only a reviewer estimate, and an auditor or reviewer read", async () => {

@@ -98,7 +98,7 @@ const statusSchema = {
  *   store (estimate.ts), the estimate stored as a new version, every pair scored and every
  *   cluster settled again with it; the changes are published on linkage.events and
  *   audited (`link.decision`, `link.review`, and `linkage.parameters` with the counts).
- *   Body `{}` (400 for anything else). 409 KRP_ERR_CONFLICT (details.estimateId) while
+ *   Body `{}` (it takes no options; other members are dropped). 409 KRP_ERR_CONFLICT (details.estimateId) while
  *   another runs.
  * - `GET /v1/linkage/parameters/estimates/:id` (auditor, reviewer) → `{estimateId, status,
  *   requestedBy, requestedAt, finishedAt, version, result, reason}`; status "refused" with
