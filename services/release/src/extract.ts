@@ -1,7 +1,7 @@
 /**
  * Builds an extract for an approved project, streaming: the cohort is read from
- * release.records once, through a cursor in a REPEATABLE READ snapshot, so a million
- * persons never sit in memory at once.
+ * release.records once, by one COPY (cohort-read.ts; one statement, one snapshot), so
+ * a million persons never sit in memory at once.
  *
  * 1. Read: each person of the cohort gets their project pseudonym (which replaces the
  *    linkage pseudonym) and their quasi-identifier values are counted in a
@@ -36,9 +36,10 @@ import {
   type ReleasePlan,
 } from "@kruispunt/disclosure";
 import { KrpError } from "@kruispunt/service-kit";
-import { checkoutClient, type Pool, type PoolClient } from "@kruispunt/store";
-import Cursor from "pg-cursor";
+import { checkoutClient, type Pool } from "@kruispunt/store";
 import { buildCodebook } from "./codebook";
+import { cohortQuery, cohortTest, type Person } from "./cohort";
+import { readPersons } from "./cohort-read";
 import { CsvSink, type DeliveredFile, EncryptedFile, extractKeyFor, ParquetSink } from "./delivery";
 import type { ExtractMember } from "./extract-members";
 import { hierarchyFor, type ProjectSpec, type Variable } from "./project";
@@ -88,123 +89,10 @@ export interface ExtractResult {
   timings: { read: number; plan: number; write: number; members: number };
 }
 
-/** One person of the cohort as read: their cluster and records (dataset, values per variable). */
-interface Person {
-  clusterId: string;
-  records: { ref: string; id: string; values: Cell[] }[];
-}
-
-/**
- * Rows per cursor read: small enough that a page is dead before the next young-generation
- * collection (20,000 rows kept ~10 MB alive through each, to be copied and promoted).
- */
-const CURSOR_PAGE = 2_000;
 const MEMBER_BATCH = 10_000;
 const BUCKETS = 256;
 /** Rows per Parquet row group (about 8 MB of strings for a handful of columns). */
 const ROW_GROUP = 100_000;
-
-/**
- * The cohort query: every current record of the cohort's and the variables' datasets,
- * ordered by person (one sort, bytewise: cluster ids are hex, and "C" lets PostgreSQL
- * compare abbreviated keys instead of calling strcoll; no self-join: whether a person belongs to the cohort is
- * decided while reading, by {@link cohortTest}). Columns: cluster_id, ref,
- * source_record_id, then one text value per variable, then the birth-date value for
- * cohort.born (if any).
- */
-function cohortQuery(
-  spec: ProjectSpec,
-  variables: Variable[],
-): { text: string; values: unknown[] } {
-  const born = spec.cohort.born;
-  const datasets = [
-    ...new Set([
-      ...spec.cohort.allOf,
-      ...variables.map((v) => v.dataset),
-      ...(born ? [born.dataset] : []),
-    ]),
-  ];
-  const values: unknown[] = [datasets];
-  const p = (v: unknown) => {
-    values.push(v);
-    return `$${values.length}`;
-  };
-  const columns = [...variables.map((v) => v.name), ...(born ? [born.name] : [])]
-    .map((name) => `, variables->>${p(name)}`)
-    .join("");
-  return {
-    text: `SELECT cluster_id, agency || '/' || dataset AS ref, source_record_id${columns}
-       FROM release.records
-       WHERE NOT withdrawn AND agency || '/' || dataset = ANY($1)
-       ORDER BY cluster_id COLLATE "C"`,
-    values,
-  };
-}
-
-/**
- * The cohort test of a project: whether a person read by {@link cohortQuery} is in the
- * cohort: a record in each of cohort.allOf and, with cohort.born, a record of its
- * dataset whose value starts with a year in [from, to] (YYYYMMDD: eight digits, or a
- * bare year YYYY). Keeps only the records of the variables' datasets, sorted by
- * (dataset, source record id), so the first record of a dataset is always the same one.
- */
-function cohortTest(spec: ProjectSpec, variables: Variable[]): (person: Person) => boolean {
-  const wanted = new Set(variables.map((v) => v.dataset));
-  return (person) => inCohort(spec, variables, wanted, person);
-}
-
-function inCohort(
-  spec: ProjectSpec,
-  variables: Variable[],
-  wanted: Set<string>,
-  person: Person,
-): boolean {
-  const { records } = person;
-  for (const d of spec.cohort.allOf) if (!records.some((r) => r.ref === d)) return false;
-  const born = spec.cohort.born;
-  if (born) {
-    const at = variables.length;
-    const ok = person.records.some((r) => {
-      const value = r.ref === born.dataset ? r.values[at] : null;
-      if (typeof value !== "string" || !/^\d{4}(\d{4})?$/.test(value)) return false;
-      const year = Number(value.slice(0, 4));
-      return year >= born.from && year <= born.to;
-    });
-    if (!ok) return false;
-  }
-  person.records = records
-    .filter((r) => wanted.has(r.ref))
-    .sort((a, b) =>
-      a.ref !== b.ref ? (a.ref < b.ref ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-    );
-  return true;
-}
-
-/** Streams persons (consecutive rows of one cluster) through a server-side cursor. */
-async function* readPersons(
-  client: PoolClient,
-  query: { text: string; values: unknown[] },
-): AsyncGenerator<Person> {
-  const cursor = client.query(new Cursor(query.text, query.values, { rowMode: "array" }));
-  let current: Person | null = null;
-  try {
-    for (;;) {
-      const rows = (await cursor.read(CURSOR_PAGE)) as unknown as Cell[][];
-      if (rows.length === 0) break;
-      for (const [clusterId, ref, id, ...values] of rows) {
-        if (current && current.clusterId !== clusterId) {
-          yield current;
-          current = null;
-        }
-        current ??= { clusterId: clusterId as string, records: [] };
-        current.records.push({ ref: ref as string, id: id as string, values });
-      }
-    }
-    if (current) yield current;
-  } finally {
-    await cursor.close();
-  }
-}
 
 /**
  * One person as spilled to a bucket: project pseudonym, class id (planner), the index
@@ -259,7 +147,6 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     hierarchy: hierarchyFor(variables[i] as Variable),
   }));
   const released0 = variables.map((v) => hierarchyFor(v).levels[0]?.generalise ?? (() => null));
-  const query = cohortQuery(spec, variables);
   const isInCohort = cohortTest(spec, variables);
   /** The datasets a released row can come from (cohortTest keeps only these), sorted. */
   const datasets = [...new Set(variables.map((v) => v.dataset))].sort();
@@ -300,9 +187,10 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
     let persons = 0;
     const client = await checkoutClient(options.pool);
     try {
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await client.query("BEGIN READ ONLY");
       // Room to sort the cohort by person in memory rather than in temporary files.
       await client.query("SET LOCAL work_mem = '256MB'");
+      const query = cohortQuery(spec, variables, (v) => client.escapeLiteral(v));
       for await (const person of readPersons(client, query)) {
         if (!isInCohort(person)) continue;
         const values = personValues(person);
@@ -319,11 +207,11 @@ export async function buildExtract(options: ExtractOptions): Promise<ExtractResu
         persons += 1;
       }
       await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
       client.release();
+    } catch (error) {
+      // The COPY may not have ended: destroy the connection rather than reuse it.
+      client.release(error instanceof Error ? error : true);
+      throw error;
     }
     if (persons === 0) {
       throw new KrpError(
