@@ -22,9 +22,9 @@
  *    position (DESIGN.md invariant 3).
  * 4. Members: buildExtract waits for `storeMembers`, so the caller's transaction
  *    commits exactly the released persons.
- * Memory: the histogram, one cursor page, 257 spill buffers of ≤ 64 KiB, one member
- * batch and one read step of the members file, one bucket (1/256 of the rows) and one
- * Parquet row group.
+ * Memory: the histogram, the COPY stream's buffer and one person, 257 spill buffers of
+ * ≤ 64 KiB, one member batch and one read step of the members file, one bucket (1/256
+ * of the rows) and one Parquet row group.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
