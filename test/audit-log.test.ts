@@ -174,7 +174,11 @@ describe("linkage log", () => {
       `SELECT m.cluster_id, m.project_pseudonym, m.extract_id,
               array_agg(r.agency || '/' || r.dataset || '/' || r.source_record_id ORDER BY r.agency) AS refs
        FROM release.extract_members m JOIN linker.records r ON r.cluster_id = m.cluster_id
-       GROUP BY 1, 2, 3 ORDER BY m.cluster_id LIMIT 1`,
+       GROUP BY 1, 2, 3
+       -- An exact pair (both records under the cluster's own pseudonym): about one cluster
+       -- in eleven is joined by PPRL, and which comes first by id depends on the run's keys.
+       HAVING count(*) = 2 AND bool_and(r.linkage_pseudonym = m.cluster_id)
+       ORDER BY m.cluster_id LIMIT 1`,
     );
     person = {
       lp: rows[0].cluster_id,

@@ -38,6 +38,7 @@ import {
 import type { Pool, PoolClient } from "@kruispunt/store";
 import { activeScorer, saveParameters } from "./fs-parameters";
 import { lockKeyState } from "./key-state";
+import { insertCandidates, type ScoredPair } from "./probabilistic-linkage";
 import { type Settled, settle } from "./settle";
 
 /** Records per chunk of the pair scan. */
@@ -208,27 +209,13 @@ export async function relink(
   for (const row of scopes.rows) {
     const scope = { schemaId: row.schema_id, keyVersion: row.key_version };
     const scorer: Scorer = await activeScorer(client, scope.schemaId);
-    let pairs: { left: string; right: string; score: number; levels: number[] }[] = [];
-    const flush = async () => {
-      if (pairs.length === 0) return;
-      await client.query(
-        `INSERT INTO linker.candidates (left_ref, right_ref, score, levels)
-         SELECT l, r, s, lv::int[] FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[]) AS p(l, r, s, lv)`,
-        [
-          pairs.map((p) => p.left),
-          pairs.map((p) => p.right),
-          pairs.map((p) => p.score),
-          pairs.map((p) => `{${p.levels.join(",")}}`),
-        ],
-      );
-      candidates += pairs.length;
-      pairs = [];
-    };
+    const pairs: ScoredPair[] = [];
     await forEachCandidatePair(client, scope, (left, right, a, b) => {
       const { score, levels } = scorer.score(a, b);
       if (score >= DEFAULT_THRESHOLDS.review) pairs.push({ left, right, score, levels });
     });
-    await flush();
+    await insertCandidates(client, pairs);
+    candidates += pairs.length;
   }
   await client.query("ANALYZE linker.candidates");
   const outcome: Relinked = { version, candidates, events: [], decisions: [], review: [] };

@@ -102,7 +102,7 @@ export async function storeEncodings(client: PoolClient, items: readonly Encoded
 }
 
 /** A scored pair, always `score(left, right)` with left < right. */
-interface ScoredPair {
+export interface ScoredPair {
   left: string;
   right: string;
   score: number;
@@ -208,16 +208,26 @@ export async function rescoreCandidates(
         : scorePair(scorers, other, probe.encoding);
     pairs.set(key, { left, right, score, levels });
   }
-  const kept = [...pairs.values()].filter((p) => p.score >= DEFAULT_THRESHOLDS.review);
-  if (kept.length === 0) return;
+  await insertCandidates(
+    client,
+    [...pairs.values()].filter((p) => p.score >= DEFAULT_THRESHOLDS.review),
+  );
+}
+
+/** Inserts scored pairs (left < right) into linker.candidates, in one statement. */
+export async function insertCandidates(
+  client: PoolClient,
+  pairs: readonly ScoredPair[],
+): Promise<void> {
+  if (pairs.length === 0) return;
   await client.query(
     `INSERT INTO linker.candidates (left_ref, right_ref, score, levels)
      SELECT l, r, s, lv::int[] FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[]) AS p(l, r, s, lv)`,
     [
-      kept.map((p) => p.left),
-      kept.map((p) => p.right),
-      kept.map((p) => p.score),
-      kept.map((p) => `{${p.levels.join(",")}}`),
+      pairs.map((p) => p.left),
+      pairs.map((p) => p.right),
+      pairs.map((p) => p.score),
+      pairs.map((p) => `{${p.levels.join(",")}}`),
     ],
   );
 }
