@@ -64,6 +64,14 @@ DATABASE_URL (default postgres://postgres@127.0.0.1:5432/kruispunt),
 KRUISPUNT_DATA_DIR (default .data), KRUISPUNT_<SERVICE>_URL, KRUISPUNT_PORT_OFFSET
 (added to every default port), KRUISPUNT_TOKEN.`;
 
+/** `--limit-pairs N`: a whole number ≥ 1 (a typo must not run the full demo instead). */
+function limitPairs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value))
+    throw new Error(`--limit-pairs: a whole number of persons ≥ 1, not ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig("intake");
@@ -81,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       const summary = await demo({
         febrlDir: join(REPO_ROOT, "..", "shared", "data", "febrl4"),
         outDir: values.out ?? join(REPO_ROOT, "out", values.blind ? "demo-blind" : "demo"),
-        limitPairs: values["limit-pairs"] ? Number(values["limit-pairs"]) : undefined,
+        limitPairs: limitPairs(values["limit-pairs"]),
         keepRunning: values["keep-running"] ?? false,
         mode: values.blind ? "blind" : "keyed",
       });
