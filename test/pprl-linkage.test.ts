@@ -371,14 +371,20 @@ describe("clerical review queue", () => {
     });
     const decisions = await waitAudit("link.decision", `${first?.left} ${first?.right}`);
     expect(decisions[0]?.details).toMatchObject({ method: "review", outcome: "link" });
-    expect(
-      await statusOf(
-        h.client.request("linker", "POST", `/v1/review/${first?.reviewId}/resolution`, reviewer, {
-          decision: "no_link",
-          reason: "again",
-        }),
-      ),
-    ).toBe(409);
+    const again = await h.client
+      .request("linker", "POST", `/v1/review/${first?.reviewId}/resolution`, reviewer, {
+        decision: "no_link",
+        reason: "again",
+      })
+      .catch((e: unknown) => e);
+    expect([(again as ApiError).status, (again as ApiError).body]).toEqual([
+      409,
+      {
+        code: "KRP_ERR_CONFLICT",
+        message: `review item ${first?.reviewId} is already resolved`,
+        details: { reviewId: first?.reviewId, status: "link" },
+      },
+    ]);
     // The other pair is moot now (same cluster): it left the queue.
     const after = await h.client.request<{ pending: ReviewItem[] }>(
       "linker",

@@ -54,7 +54,10 @@ async function linkPair(client: PoolClient, row: ReviewRow): Promise<Settled> {
   const left = await liveRecord(client, row.left_ref);
   const right = await liveRecord(client, row.right_ref);
   if (!left || !right)
-    throw new KrpError("KRP_ERR_CONFLICT", "a record of this pair was withdrawn since");
+    throw new KrpError("KRP_ERR_CONFLICT", "a record of this pair was withdrawn since", {
+      reviewId: Number(row.review_id),
+      withdrawn: [...(left ? [] : [row.left_ref]), ...(right ? [] : [row.right_ref])],
+    });
   await client.query("UPDATE linker.review SET status = 'link' WHERE review_id = $1", [
     row.review_id,
   ]);
@@ -70,6 +73,7 @@ async function linkPair(client: PoolClient, row: ReviewRow): Promise<Settled> {
     throw new KrpError(
       "KRP_ERR_CONFLICT",
       "the clusters of these records hold records of one dataset: linking them would break one-to-one",
+      { reviewId: Number(row.review_id), left: row.left_ref, right: row.right_ref },
     );
   return settled;
 }
@@ -197,7 +201,10 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         const row = rows[0];
         if (!row) throw new KrpError("KRP_ERR_NOT_FOUND", `review item ${id} does not exist`);
         if (row.status !== "pending")
-          throw new KrpError("KRP_ERR_CONFLICT", `review item ${id} is already resolved`);
+          throw new KrpError("KRP_ERR_CONFLICT", `review item ${id} is already resolved`, {
+            reviewId: id,
+            status: row.status,
+          });
         const linked =
           decision === "link"
             ? await linkPair(client, row)
