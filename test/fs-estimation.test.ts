@@ -17,7 +17,7 @@
  * the bounds, and the exact counts that do not depend on the key.
  */
 import { Readable } from "node:stream";
-import { ApiError } from "@kruispunt/cli";
+import { ApiError, type ParameterEstimate, reviewCommand, runEstimate } from "@kruispunt/cli";
 import {
   COLUMNS,
   csvField,
@@ -52,22 +52,6 @@ interface Parameters {
   p: number;
   fields: { name: string; m: number[]; u: number[]; weights: number[] }[];
 }
-interface EstimateStatus {
-  estimateId: number;
-  status: "running" | "done" | "refused" | "failed";
-  version: number | null;
-  result: {
-    links: number;
-    unlinks: number;
-    moved: number;
-    review: number;
-    candidates: number;
-    pairs: number;
-    patterns: number;
-  } | null;
-  reason: string | null;
-}
-
 async function quality() {
   const { pairs } = await h.client.request<{ pairs: { left: string; right: string }[] }>(
     "linker",
@@ -85,30 +69,8 @@ async function quality() {
   return { tp, fp: pairs.length - tp, fn: truth.size - tp, review: stats.reviewPending };
 }
 
-/** Starts an estimate and waits for it to end (it runs in the background). */
-async function estimate(): Promise<EstimateStatus> {
-  const started = await h.client.request<{ estimateId: number; status: string }>(
-    "linker",
-    "POST",
-    "/v1/linkage/parameters/estimate",
-    reviewer,
-    {},
-  );
-  expect(started.status).toBe("running");
-  return waitFor(
-    `estimate ${started.estimateId}`,
-    async () => {
-      const s = await h.client.request<EstimateStatus>(
-        "linker",
-        "GET",
-        `/v1/linkage/parameters/estimates/${started.estimateId}`,
-        auditor,
-      );
-      return s.status === "running" ? null : s;
-    },
-    600_000,
-  );
-}
+/** Starts an estimate as the reviewer and waits for it to end (it runs in the background). */
+const estimate = () => runEstimate(h.client, reviewer);
 const auditCount = async (action: string) =>
   (
     await h.pool.query<{ n: number }>(
@@ -117,9 +79,9 @@ const auditCount = async (action: string) =>
     )
   ).rows[0]?.n ?? 0;
 
-let refusedBeforeData: EstimateStatus;
+let refusedBeforeData: ParameterEstimate;
 let shipped: Awaited<ReturnType<typeof quality>>;
-let first: EstimateStatus;
+let first: ParameterEstimate;
 let afterFirst: Awaited<ReturnType<typeof quality>>;
 
 beforeAll(async () => {
@@ -247,6 +209,21 @@ describe("estimating m and u by EM on the deployment's own candidate pairs", () 
     expect(await status("POST", "/v1/review/99999999999999999999/resolution", {})).toBe(400);
   });
 
+  it("is at hand in the CLI: kruispunt review estimate|parameters|list", async () => {
+    expect(await reviewCommand(["estimate", "--as", "e2e-reviewer"], h.client)).toBe(0);
+    expect(await reviewCommand(["parameters", "--as", "e2e-reviewer"], h.client)).toBe(0);
+    expect(await reviewCommand(["list", "--as", "e2e-reviewer", "--limit", "5"], h.client)).toBe(0);
+    expect(await reviewCommand(["estimate"], h.client)).toBe(2);
+    const current = await h.client.request<Parameters>(
+      "linker",
+      "GET",
+      "/v1/linkage/parameters",
+      auditor,
+    );
+    expect(current.version).toBe(3);
+    expect(await quality()).toEqual(afterFirst);
+  });
+
   it("lets only a reviewer estimate, and an auditor or reviewer read", async () => {
     for (const as of [auditor, agency("alpha"), { sub: "r", role: "researcher" as const }]) {
       const refused = await h.client
@@ -260,6 +237,6 @@ describe("estimating m and u by EM on the deployment's own candidate pairs", () 
     expect((read as ApiError).status).toBe(403);
     await expect(
       h.client.request("linker", "GET", "/v1/linkage/parameters", reviewer),
-    ).resolves.toMatchObject({ version: 2 });
+    ).resolves.toMatchObject({ version: 3 });
   });
 });

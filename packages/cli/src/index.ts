@@ -4,5 +4,6 @@ export * from "./demo/febrl";
 export * from "./demo/main-job";
 export * from "./extract-fetch";
 export * from "./keys";
+export * from "./review-command";
 export * from "./submit-command";
 export * from "./supervisor";

@@ -17,6 +17,7 @@ import { createMemberKeyFile } from "./extract-fetch";
 import { keysCommand } from "./keys-command";
 import { agencyHttpCommand, extractCommand, projectCommand } from "./persona-commands";
 import { pseudonymiseCommand } from "./pseudonymise-command";
+import { reviewCommand } from "./review-command";
 import { submitCommand } from "./submit-command";
 import { failOnExit, readyLine, startServices } from "./supervisor";
 
@@ -53,6 +54,11 @@ const HELP = `kruispunt <command> [options]
   keys member --name R --out FILE  a project member's X25519 key pair (prints the public key)
   token --sub NAME --role ROLE [--datasets D1,D2]
                        a bearer token from the local issuer (${ROLES.join("|")}); --datasets limits an agency token to those datasets
+  review list --as R [--limit N]   the clerical review queue (references, weights, levels)
+  review resolve --as R --id N --decision link|no_link --reason TEXT
+  review parameters --as R         the Fellegi–Sunter m, u and weights in force
+  review estimate --as R           EM on the store's own candidate pairs, then a relink;
+                       waits and prints what moved (exit 1 if refused or failed)
   audit verify [--from-seq N] [--to-seq N]
   audit query [--action A] [--actor X] [--object PREFIX] [--from ISO] [--to ISO] [--limit N]
   audit export --format ndjson|csv [filters as for query]
@@ -193,6 +199,8 @@ async function main(argv: string[]): Promise<number> {
       return submitCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case "audit":
       return auditCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
+    case "review":
+      return reviewCommand(rest, new KruispuntClient({ keysDir: config.keysDir }));
     case "catalogue":
     case "quality":
     case "usage":

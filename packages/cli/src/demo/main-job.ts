@@ -11,6 +11,7 @@ import { createLogger } from "@kruispunt/observability";
 import { ensureDatabase, migrate } from "@kruispunt/store";
 import type { KruispuntClient } from "../client";
 import { createMemberKeyFile, fetchExtract, readMemberKeyFile } from "../extract-fetch";
+import { estimateLine, type ParameterEstimate, runEstimate } from "../review-command";
 import { febrlSubmission, type LinkageQuality, scoreLinkage } from "./febrl";
 import {
   catalogueAndQuality,
@@ -75,20 +76,6 @@ interface Verdict {
   submitted: number;
   accepted: number;
   refused: number;
-}
-
-/** The outcome of one parameter estimate (GET /v1/linkage/parameters/estimates/:id). */
-export interface ParameterEstimate {
-  status: "done" | "refused" | "failed";
-  version: number | null;
-  result: {
-    pairs: number;
-    patterns: number;
-    links: number;
-    unlinks: number;
-    review: number;
-  } | null;
-  reason: string | null;
 }
 
 const agency = (sub: string) => ({ sub, role: "agency" as const });
@@ -205,7 +192,11 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
     //     pairs, and the store linked again with them (on FEBRL 4 they are the shipped
     //     parameters, so nothing moves; on other data they are what keeps a common
     //     postcode from linking two persons).
-    const parameters = limit === undefined ? await estimateParameters(client, say) : null;
+    let parameters: ParameterEstimate | null = null;
+    if (limit === undefined) {
+      parameters = await runEstimate(client, reviewer);
+      say(`reviewer: ${estimateLine(parameters)}`);
+    }
     const linkStats = await client.request<{
       records: number;
       clusters: number;
@@ -369,44 +360,6 @@ export async function runMainJob(options: MainJobOptions): Promise<Summary> {
   } finally {
     await bus.close();
   }
-}
-
-/** Starts an estimate as the reviewer and waits until it has ended. */
-async function estimateParameters(
-  client: KruispuntClient,
-  say: (line: string) => void,
-): Promise<ParameterEstimate> {
-  const { estimateId } = await client.request<{ estimateId: number }>(
-    "linker",
-    "POST",
-    "/v1/linkage/parameters/estimate",
-    reviewer,
-    {},
-  );
-  let outcome: ParameterEstimate | undefined;
-  await waitFor("the parameter estimate", async () => {
-    const s = await client.request<Omit<ParameterEstimate, "status"> & { status: string }>(
-      "linker",
-      "GET",
-      `/v1/linkage/parameters/estimates/${estimateId}`,
-      reviewer,
-    );
-    if (s.status === "running") return false;
-    outcome = {
-      status: s.status as ParameterEstimate["status"],
-      version: s.version,
-      result: s.result,
-      reason: s.reason,
-    };
-    return true;
-  });
-  const o = outcome as ParameterEstimate;
-  say(
-    o.status === "done" && o.result
-      ? `reviewer: m and u estimated by EM on ${o.result.pairs} candidate pairs (${o.result.patterns} comparison patterns), version ${o.version}; relinked: ${o.result.links} link(s) added, ${o.result.unlinks} ended, ${o.result.review} pair(s) newly in review`
-      : `reviewer: parameter estimate ${o.status} (${o.reason}); the shipped parameters stay`,
-  );
-  return o;
 }
 
 async function lagsOf(bus: Bus, groups: [string, TopicName][]): Promise<number> {
