@@ -129,7 +129,7 @@ export interface Estimate {
   patterns: number;
 }
 
-/** Why an estimate is refused (HTTP 422 in parameter-routes.ts). */
+/** Why an estimate is refused: its run ends with status "refused" and this reason (estimate-job.ts). */
 export class EstimateRefused extends Error {}
 
 /**
