@@ -4,7 +4,7 @@
  */
 import { blindReady, readLinkerBlindKeys } from "@kruispunt/blind";
 import { TOPICS } from "@kruispunt/bus";
-import { decodeEvent, encodeEvent } from "@kruispunt/contracts";
+import { decodeEvent } from "@kruispunt/contracts";
 import {
   buildServiceApp,
   derivedEventId,
@@ -14,8 +14,8 @@ import {
 } from "@kruispunt/service-kit";
 import { inTransaction } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
+import { announceSettled } from "./announce";
 import { unblindRecords } from "./blind";
-import { decisionAuditEntry } from "./decisions";
 import { updateDirectory } from "./directory";
 import { directoryRoutes } from "./directory-routes";
 import { abandonInterrupted } from "./estimate-job";
@@ -24,7 +24,6 @@ import { analyzeBatchTablesIfStale, analyzeRecordsIfStale } from "./fresh-statis
 import { parameterRoutes } from "./parameter-routes";
 import { registerQualityStats } from "./quality-stats";
 import { httpRekeyer } from "./rekey-client";
-import { reviewAuditEntry } from "./review-queue";
 import { reviewRoutes } from "./review-routes";
 
 const datasetRef = /^([a-z][a-z0-9_-]{0,63})\/([a-z][a-z0-9_-]{0,63})$/;
@@ -149,21 +148,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
         await updateDirectory(client, linked.events);
         return linked;
       });
-      await ctx.bus.publish(
-        TOPICS.linkage,
-        outcome.events.map((e) => ({
-          key: e.clusterId || `${e.agency}/${e.dataset}/${e.sourceRecordId}`,
-          value: encodeEvent("LinkageEvent", e),
-        })),
-      );
-      await ctx.audit.record(
-        ...outcome.decisions.map((d) =>
-          decisionAuditEntry(d, { actor: "linker", role: "service" }),
-        ),
-      );
-      await ctx.audit.record(
-        ...outcome.review.map((r) => reviewAuditEntry(r, { actor: "linker", role: "service" })),
-      );
+      await announceSettled(ctx, outcome, { actor: "linker", role: "service" });
       if (outcome.pprlRefused.length > 0) {
         ctx.logger.warn(
           { records: outcome.pprlRefused.length },
@@ -183,8 +168,6 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
       }
       ctx.metrics.records.inc({ stage: "link", outcome: "linked" }, outcome.events.length);
       ctx.metrics.recordsOut.inc({ stage: "linker" }, outcome.events.length);
-      for (const d of outcome.decisions)
-        ctx.metrics.linkDecisions.inc({ method: d.method, outcome: d.outcome });
       ctx.metrics.recordsRefused.inc(
         { stage: "linker", reason: "KRP_ERR_KEY_MISMATCH" },
         outcome.keyMismatch.length,

@@ -6,14 +6,11 @@
  * time (a unique index), and a run the linker was stopped in is marked failed at the
  * next start — its transaction never committed, so nothing changed.
  */
-import { TOPICS } from "@kruispunt/bus";
-import { encodeEvent } from "@kruispunt/contracts";
 import { KrpError, type ServiceContext } from "@kruispunt/service-kit";
 import { inTransaction, type Pool } from "@kruispunt/store";
-import { decisionAuditEntry } from "./decisions";
+import { announceSettled } from "./announce";
 import { updateDirectory } from "./directory";
 import { EstimateRefused, estimateParameters, relink } from "./estimate";
-import { reviewAuditEntry } from "./review-queue";
 
 export interface RelinkCounts {
   /** Pairs newly linked and links ended. */
@@ -101,10 +98,6 @@ async function run(ctx: ServiceContext, id: number, who: Who): Promise<void> {
       await updateDirectory(client, r.events);
       return r;
     });
-    await ctx.bus.publish(
-      TOPICS.linkage,
-      relinked.events.map((e) => ({ key: e.clusterId, value: encodeEvent("LinkageEvent", e) })),
-    );
     const links = relinked.decisions.filter((d) => d.outcome === "link").length;
     const result: RelinkCounts = {
       links,
@@ -115,20 +108,14 @@ async function run(ctx: ServiceContext, id: number, who: Who): Promise<void> {
       pairs: estimate.pairs,
       patterns: estimate.patterns,
     };
-    await ctx.audit.record(
-      {
-        ...who,
-        action: "linkage.parameters",
-        object: "linker.fs_parameters",
-        reference: String(relinked.version),
-        counts: { pairs: estimate.pairs, links: result.links, unlinks: result.unlinks },
-        details: { schemaId: estimate.schemaId, p: estimate.params.p, patterns: estimate.patterns },
-      },
-      ...relinked.decisions.map((d) => decisionAuditEntry(d, who)),
-      ...relinked.review.map((r) => reviewAuditEntry(r, who)),
-    );
-    for (const d of relinked.decisions)
-      ctx.metrics.linkDecisions.inc({ method: d.method, outcome: d.outcome });
+    await announceSettled(ctx, relinked, who, {
+      ...who,
+      action: "linkage.parameters",
+      object: "linker.fs_parameters",
+      reference: String(relinked.version),
+      counts: { pairs: estimate.pairs, links: result.links, unlinks: result.unlinks },
+      details: { schemaId: estimate.schemaId, p: estimate.params.p, patterns: estimate.patterns },
+    });
     await finish(ctx.pool, id, "done", { version: relinked.version, result });
   } catch (error) {
     const refused = error instanceof EstimateRefused;

@@ -4,15 +4,12 @@
  * references, the match weight and the per-field agreement levels are shown: never a
  * quasi-identifier or content (the linker holds none).
  */
-import { TOPICS } from "@kruispunt/bus";
-import { encodeEvent } from "@kruispunt/contracts";
 import { KrpError, type ServiceContext } from "@kruispunt/service-kit";
 import { inTransaction, type PoolClient } from "@kruispunt/store";
 import type { FastifyInstance } from "fastify";
-import { decisionAuditEntry } from "./decisions";
+import { announceSettled } from "./announce";
 import { updateDirectory } from "./directory";
 import { lockKeyState } from "./key-state";
-import { reviewAuditEntry } from "./review-queue";
 import { type Settled, settle } from "./settle";
 
 /** Roles that may read and resolve the queue. */
@@ -217,28 +214,14 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         );
         return { row, ...linked };
       });
-      await ctx.bus.publish(
-        TOPICS.linkage,
-        result.events.map((e) => ({ key: e.clusterId, value: encodeEvent("LinkageEvent", e) })),
-      );
-      await ctx.audit.record(
-        {
-          actor: request.user.sub,
-          role: request.user.role,
-          action: "review.resolution",
-          object: `${result.row.left_ref} ${result.row.right_ref}`,
-          reference: String(id),
-          details: { decision, reason, score: result.row.score },
-        },
-        ...result.decisions.map((d) =>
-          decisionAuditEntry(d, { actor: request.user.sub, role: request.user.role }),
-        ),
-        ...result.review.map((r) =>
-          reviewAuditEntry(r, { actor: request.user.sub, role: request.user.role }),
-        ),
-      );
-      for (const d of result.decisions)
-        ctx.metrics.linkDecisions.inc({ method: d.method, outcome: d.outcome });
+      const who = { actor: request.user.sub, role: request.user.role };
+      await announceSettled(ctx, result, who, {
+        ...who,
+        action: "review.resolution",
+        object: `${result.row.left_ref} ${result.row.right_ref}`,
+        reference: String(id),
+        details: { decision, reason, score: result.row.score },
+      });
       return {
         reviewId: id,
         status: decision,
