@@ -10,8 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { estimateStatus, startEstimate } from "./estimate-job";
 import { type ActiveParameters, activeParameters } from "./fs-parameters";
 
-const round = (rows: number[][], digits: number) =>
-  rows.map((row) => row.map((x) => Number(x.toFixed(digits))));
+const round = (row: readonly number[], digits: number) => row.map((x) => Number(x.toFixed(digits)));
 
 /** The parameters as shown: per field, m, u and the match weight log2(m/u) per level 0–3. */
 function describe(active: ActiveParameters) {
@@ -26,9 +25,9 @@ function describe(active: ActiveParameters) {
     p: active.params.p,
     fields: getSchema(active.schemaId).fields.map((f, i) => ({
       name: f.name,
-      m: round([active.params.m[i] as number[]], 6)[0],
-      u: round([active.params.u[i] as number[]], 6)[0],
-      weights: round([w[i] as number[]], 3)[0],
+      m: round(active.params.m[i] as number[], 6),
+      u: round(active.params.u[i] as number[], 6),
+      weights: round(w[i] as number[], 3),
     })),
     pairs: active.pairs,
     patterns: active.patterns,
