@@ -35,6 +35,8 @@ export interface BenchServices {
   namespace: string;
   brokers: string[];
   token: (sub: string, role: Role) => string;
+  /** The services' keys directory (a KruispuntClient signs its tokens with it). */
+  keysDir: string;
 }
 
 /** Polls `url` every 250 ms until it answers 2xx; throws after `timeoutMs`. */
@@ -109,6 +111,7 @@ export async function startBenchServices(
     namespace,
     brokers,
     token: (sub, role) => issueToken(secret, { sub, role }),
+    keysDir,
   };
 }
 

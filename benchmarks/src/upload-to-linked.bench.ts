@@ -28,6 +28,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
+import { KruispuntClient, runEstimate } from "@kruispunt/cli";
 import { REPO_ROOT, SERVICE_NAMES, type ServiceName } from "@kruispunt/service-kit";
 import { createPool, type Pool } from "@kruispunt/store";
 import { SYNTHETIC_CONTRACT, writeSynthetic } from "@kruispunt/synthetic";
@@ -250,26 +251,14 @@ try {
 
 /** A reviewer's EM estimate on the store's candidate pairs and relink (timed), then the truth again. */
 async function estimateAndRescore(pool: Pool): Promise<void> {
-  const headers = {
-    authorization: `Bearer ${bench.token("reviewer-bench", "reviewer")}`,
-    "content-type": "application/json",
-  };
+  const client = new KruispuntClient({ keysDir: bench.keysDir, urls: bench.urls });
   const started = performance.now();
-  const post = await fetch(`${bench.urls.linker}/v1/linkage/parameters/estimate`, {
-    method: "POST",
-    headers,
-    body: "{}",
-  });
-  const { estimateId } = (await post.json()) as { estimateId: number };
-  let status: { status: string; result: Record<string, number> | null; reason: string | null };
-  for (;;) {
-    await new Promise((r) => setTimeout(r, POLL_MS));
-    const get = await fetch(`${bench.urls.linker}/v1/linkage/parameters/estimates/${estimateId}`, {
-      headers,
-    });
-    status = (await get.json()) as typeof status;
-    if (status.status !== "running") break;
-  }
+  const status = await runEstimate(
+    client,
+    { sub: "reviewer-bench", role: "reviewer" },
+    POLL_MS,
+    3_600_000,
+  );
   const seconds = (performance.now() - started) / 1000;
   const quality = await linkageQuality(pool);
   console.log(
