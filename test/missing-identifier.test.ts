@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { FEBRL_QUASI_IDENTIFIERS } from "@kruispunt/cli";
 import { readKeyring, recordPseudonym, versionedLinkagePseudonym } from "@kruispunt/crypto";
 import { keyFiles } from "@kruispunt/service-kit";
 import { parse } from "csv-parse/sync";
@@ -49,16 +50,7 @@ const typo = (p: number) => {
   return `${valid.slice(0, 10)}${(Number(valid[10]) + 1) % 10}`;
 };
 
-const QUASI = [
-  "given_name",
-  "surname",
-  "street_number",
-  "address_1",
-  "address_2",
-  "suburb",
-  "postcode",
-  "date_of_birth",
-];
+const QUASI = [...FEBRL_QUASI_IDENTIFIERS];
 const COLUMNS = ["record_id", "v", "insz", ...QUASI, "state"];
 const contract = (whenUnusable?: "link_probabilistically") => ({
   identifier: { field: "insz", scheme: "be-insz", ...(whenUnusable ? { whenUnusable } : {}) },

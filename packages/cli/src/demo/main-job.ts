@@ -84,6 +84,21 @@ const researcher = { sub: "researcher-demo", role: "researcher" as const };
 const committee = { sub: "committee-demo", role: "committee" as const };
 const auditor = { sub: "auditor-demo", role: "auditor" as const };
 
+/**
+ * FEBRL's quasi-identifier columns, as the main job's contract declares them: every field
+ * of the encoding schema kruispunt-person/v1.
+ */
+export const FEBRL_QUASI_IDENTIFIERS = [
+  "given_name",
+  "surname",
+  "street_number",
+  "address_1",
+  "address_2",
+  "suburb",
+  "postcode",
+  "date_of_birth",
+] as const;
+
 /** The contract both agencies register for FEBRL's columns (packages/cli/examples/contract.json is the keyed one). */
 export function febrlContract(mode: "keyed" | "blind") {
   return {
@@ -99,16 +114,7 @@ export function febrlContract(mode: "keyed" | "blind") {
     sourceRecordId: "record_id",
     // Sealed to the pseudonymiser, which encodes them for probabilistic linkage (keyed
     // Bloom filters, issue 5); never forwarded raw. Blind mode sends none of them.
-    quasiIdentifiers: [
-      "given_name",
-      "surname",
-      "street_number",
-      "address_1",
-      "address_2",
-      "suburb",
-      "postcode",
-      "date_of_birth",
-    ],
+    quasiIdentifiers: [...FEBRL_QUASI_IDENTIFIERS],
     variables: [
       { name: "state", type: "string", description: "Australian state or territory" },
       { name: "postcode", type: "string", description: "4-digit postcode" },
