@@ -25,6 +25,7 @@
  *    end is an "unlink" (method "pprl"), a new one a "link", both audited.
  */
 import {
+  comparisonVector,
   DEFAULT_THRESHOLDS,
   degenerateEstimate,
   type Encoding,
@@ -149,10 +150,10 @@ export async function estimateParameters(pool: Pool): Promise<Estimate> {
     if (!scope)
       throw new EstimateRefused("no record with a PPRL encoding yet: nothing to estimate from");
     const schema = getSchema(scope.schemaId);
-    const scorer = await activeScorer(client, scope.schemaId);
+    // Agreement levels do not depend on m and u: no scorer needed to count them.
     const counter = new PatternCounter();
     await forEachCandidatePair(client, scope, (_l, _r, a, b) =>
-      counter.add(scorer.score(a, b).levels),
+      counter.add(comparisonVector(schema, a, b)),
     );
     await client.query("COMMIT");
     if (counter.pairs === 0)
