@@ -23,8 +23,8 @@ export async function analyzeRecordsIfStale(pool: Pool): Promise<boolean> {
   return true;
 }
 
-/** The tables a linker batch reads by arrays of keys (linkRecords and settle). */
-const BATCH_TABLES = ["records", "encodings", "candidates", "decisions", "review"];
+/** The tables a linker batch reads or updates by arrays of keys (linkRecords, settle, updateDirectory). */
+const BATCH_TABLES = ["records", "encodings", "candidates", "decisions", "review", "directory"];
 
 /**
  * Runs ANALYZE on each of the batch's tables that has grown or changed by more than half
