@@ -67,6 +67,12 @@ export interface ConsumeOptions {
   topic: TopicName | AgencyTopic;
   /** Handles one fetched batch; throwing makes Kafka redeliver the whole batch. */
   handleBatch: (messages: BusMessage[]) => Promise<void>;
+  /**
+   * Most bytes fetched from one partition at a time (kafkajs maxBytesPerPartition), so
+   * the most a batch holds while the consumer catches up; default 1 MiB. A handler with
+   * a large fixed cost per batch (the linker's) takes more at once.
+   */
+  maxBatchBytes?: number;
 }
 
 interface RunningConsumer {
@@ -347,6 +353,12 @@ export class Bus {
       allowAutoTopicCreation: false,
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval,
+      ...(options.maxBatchBytes === undefined
+        ? {}
+        : {
+            maxBytesPerPartition: options.maxBatchBytes,
+            maxBytes: Math.max(10 * 1024 * 1024, 4 * options.maxBatchBytes),
+          }),
     });
     const running: RunningConsumer = {
       consumer,

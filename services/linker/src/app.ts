@@ -120,6 +120,9 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   await ctx.bus.consume({
     groupId: "linker",
     topic: TOPICS.pseudonymised,
+    // A batch settles the components it touches once, however many of its records are
+    // in them: while catching up, up to 4 MiB (a few thousand records) at a time, not 1 MiB.
+    maxBatchBytes: 4 * 1024 * 1024,
     handleBatch: async (messages) => {
       const timer = ctx.metrics.batchSeconds.startTimer({ topic: TOPICS.pseudonymised });
       const unblinded = unblindRecords(
