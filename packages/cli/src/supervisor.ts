@@ -61,9 +61,17 @@ export function startServices(
   );
   const spawnService = (service: ServiceName) => {
     const log = openSync(join(logs, `${service}.log`), "a");
+    // KRUISPUNT_PROFILE_DIR: each service writes a V8 CPU profile there when it stops
+    // (node refuses --cpu-prof in NODE_OPTIONS, so benchmarks cannot pass it that way).
+    const profile = process.env.KRUISPUNT_PROFILE_DIR;
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "services", service, "src", "main.ts")],
+      [
+        ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+        "--import",
+        "tsx",
+        join(REPO_ROOT, "services", service, "src", "main.ts"),
+      ],
       {
         cwd: REPO_ROOT,
         env: {
