@@ -1,19 +1,28 @@
 /**
  * Which scored pairs wait in the clerical review queue (linker.review), as a function of
- * the component's clusters and scored pairs only (issue 5; review-routes.ts serves it).
+ * the clusters and scored pairs only (issue 5; review-routes.ts serves it).
  *
  * Rule: a scored pair (match weight ≥ the review threshold, probabilistic-linkage.ts)
- * that did not become a link is pending when no reviewer has resolved it, neither
- * record's cluster already holds a record of the other record's dataset, and neither
- * record has a better pending pair toward the other's dataset: pairs are taken by
- * decreasing weight, ties by (left, right) reference, so each record has at most one
- * pending pair per other dataset (as the offline greedy solver, packages/pprl assign.ts).
- * Reason "score": below the link threshold; "conflict": at or above it, but joining
- * would have put two records of one dataset in a cluster.
+ * that did not become a link is pending when no reviewer has resolved it and neither
+ * record's cluster already holds a record of the other record's dataset. Reason
+ * "score": below the link threshold; "conflict": at or above it, but joining would have
+ * put two records of one dataset in a cluster. A record may wait in several pairs
+ * toward one dataset (its candidates there); once a reviewer links one of them, the
+ * others stop qualifying and leave the queue.
+ *
+ * Why this rule and not "each record's best pair per dataset" (which an earlier version
+ * took, as the offline greedy solver packages/pprl assign.ts does): that one is a greedy
+ * matching, and a change anywhere along a chain of weak pairs can move it, so every batch
+ * had to decide again the whole component reachable through pairs below the link
+ * threshold — with parameters that do not fit the data, a giant one (4 % of 100,000
+ * synthetic records, 26 rounds of reads per batch, growing with the store). With this
+ * rule a pair's state depends only on its two records' clusters, so settle.ts follows
+ * only links and pairs at or above the link threshold, and then the pairs touching
+ * what it settled.
  *
  * The queue follows the clusters: a pending pair that no longer qualifies (linked
- * since, a record withdrawn, a better pair found) leaves the queue; a resolved pair
- * stays as the reviewer's decision (greedy-clusters.ts applies it).
+ * since, a record withdrawn) leaves the queue; a resolved pair stays as the reviewer's
+ * decision (greedy-clusters.ts applies it).
  */
 import { DEFAULT_THRESHOLDS } from "@kruispunt/pprl";
 import { derivedEventId } from "@kruispunt/service-kit";
@@ -37,33 +46,23 @@ export interface ReviewCandidate {
   resolution: "link" | "no_link" | null;
 }
 
-/** A live record of the component: its "agency/dataset" and final cluster. */
+/** A live record: its "agency/dataset", final cluster and the datasets that cluster holds. */
 export interface Placed {
   dataset: string;
   clusterId: string;
+  holds: ReadonlySet<string>;
 }
 
-const byWeight = (a: ReviewCandidate, b: ReviewCandidate) =>
-  b.score - a.score ||
-  (a.left < b.left ? -1 : a.left > b.left ? 1 : a.right < b.right ? -1 : a.right > b.right ? 1 : 0);
-
-/** The pending pairs of a component by the rule above, in (left, right) order. */
+/** The pending pairs among `pairs` by the rule above, in (left, right) order. */
 export function pendingPairs(
   pairs: readonly ReviewCandidate[],
   placed: ReadonlyMap<string, Placed>,
 ): (ReviewCandidate & { reason: ReviewItem["reason"] })[] {
-  const holds = new Map<string, Set<string>>();
-  for (const p of placed.values())
-    holds.set(p.clusterId, (holds.get(p.clusterId) ?? new Set()).add(p.dataset));
-  const taken = new Set<string>();
   const out: (ReviewCandidate & { reason: ReviewItem["reason"] })[] = [];
-  for (const pair of [...pairs].sort(byWeight)) {
+  for (const pair of pairs) {
     const [l, r] = [placed.get(pair.left), placed.get(pair.right)];
     if (!l || !r || pair.resolution !== null || l.clusterId === r.clusterId) continue;
-    if (holds.get(l.clusterId)?.has(r.dataset) || holds.get(r.clusterId)?.has(l.dataset)) continue;
-    const [lk, rk] = [`${pair.left} ${r.dataset}`, `${pair.right} ${l.dataset}`];
-    if (taken.has(lk) || taken.has(rk)) continue;
-    taken.add(lk).add(rk);
+    if (l.holds.has(r.dataset) || r.holds.has(l.dataset)) continue;
     out.push({ ...pair, reason: pair.score >= DEFAULT_THRESHOLDS.link ? "conflict" : "score" });
   }
   return out.sort((a, b) =>
@@ -72,8 +71,9 @@ export function pendingPairs(
 }
 
 /**
- * Brings the queue's pending pairs that touch `refs` (the component's records and the
- * batch's withdrawn ones) in line with `pending`; returns the pairs newly queued.
+ * Brings the queue's pending pairs that touch `refs` (the settled records and the
+ * batch's withdrawn ones) in line with `pending` (their pending pairs); returns the
+ * pairs newly queued.
  */
 export async function refreshQueue(
   client: PoolClient,

@@ -2,8 +2,11 @@
  * Settling the clusters a batch touched (issue 5 item 4): after exact-linkage.ts has put
  * the batch's records in their exact groups and probabilistic-linkage.ts has scored
  * their pairs, the connected components those records touch (exact groups linked by
- * scored pairs, reviewers' links or a shared cluster) are decided again from scratch by
- * greedy-clusters.ts, and the result is compared with the stored state. Only real
+ * reviewers' links, scored pairs at or above the link threshold — the only pairs that can
+ * join — or a shared cluster) are decided again from scratch by greedy-clusters.ts, and
+ * the result is compared with the stored state. Then the review queue of every pair
+ * touching a settled record follows (review-queue.ts: a pair's state depends only on its
+ * two records' clusters, so pairs below the link threshold are not followed further). Only real
  * changes are written, published (linkage events) and logged (decisions.ts), so the
  * clusters are a function of the live records and the reviewers' resolutions alone.
  *
@@ -14,10 +17,17 @@
  * method "exact" (one exact group) or the tie between the two groups (greedy-clusters.ts).
  */
 import type { LinkageEvent, PseudonymisedRecord } from "@kruispunt/contracts";
+import { DEFAULT_THRESHOLDS } from "@kruispunt/pprl";
 import type { PoolClient } from "@kruispunt/store";
 import { decideAll, type LinkDecision, latestDecisions } from "./decisions";
 import { type Group, type ScoredEdge, solve } from "./greedy-clusters";
-import { pendingPairs, type ReviewCandidate, type ReviewItem, refreshQueue } from "./review-queue";
+import {
+  type Placed,
+  pendingPairs,
+  type ReviewCandidate,
+  type ReviewItem,
+  refreshQueue,
+} from "./review-queue";
 
 /** Where to start: exact groups (home clusters) and clusters touched. */
 export interface Seeds {
@@ -144,16 +154,10 @@ export async function settle(
       score: t.score,
     });
   }
-  const placed = new Map(
-    [...members.values()].map((m) => [
-      m.ref,
-      { dataset: `${m.agency}/${m.dataset}`, clusterId: clusterOf.get(m.ref) as string },
-    ]),
-  );
   const review = await refreshQueue(
     client,
     [...new Set([...members.keys(), ...applied.keys()])],
-    pendingPairs(edges, placed),
+    pendingPairs(...(await reviewPairs(client, members, clusterOf, applied))),
   );
   return { events, decisions, review, clusterOf };
 }
@@ -167,7 +171,8 @@ const eventKey = (r: PseudonymisedRecord) => ({
 
 /**
  * The live records of the components reached from `seeds` (by home, by cluster, and
- * along scored pairs and reviewers' links), and those pairs.
+ * along reviewers' links and unrefused scored pairs at or above the link threshold),
+ * and those pairs: all that greedy-clusters.ts can join by.
  */
 async function loadComponents(
   client: PoolClient,
@@ -229,11 +234,12 @@ async function loadComponents(
       }>(
         `SELECT c.left_ref, c.right_ref, c.score, c.levels, v.status
          FROM linker.candidates c LEFT JOIN linker.review v USING (left_ref, right_ref)
-         WHERE c.left_ref = ANY($1) OR c.right_ref = ANY($1)
+         WHERE (c.left_ref = ANY($1) OR c.right_ref = ANY($1)) AND c.score >= $2
+           AND v.status IS DISTINCT FROM 'no_link'
          UNION
          SELECT left_ref, right_ref, score, levels, status FROM linker.review
          WHERE status = 'link' AND (left_ref = ANY($1) OR right_ref = ANY($1))`,
-        [refs],
+        [refs, DEFAULT_THRESHOLDS.link],
       );
       const outside = new Set<string>();
       for (const p of pairs.rows) {
@@ -262,6 +268,75 @@ async function loadComponents(
     next = { homes: [...found.homes], clusters: [...found.clusters] };
   }
   return { members, edges: [...edges.values()] };
+}
+
+/**
+ * Every scored pair touching a settled record (`members`, placed in `clusterOf`, and the
+ * batch's withdrawn ones), with the reviewer's resolution, and where each of their
+ * records stands: a member in its new cluster, any other live record in its stored one
+ * (which this batch did not touch: its cluster would be in the component), each with the
+ * datasets its cluster holds.
+ */
+async function reviewPairs(
+  client: PoolClient,
+  members: ReadonlyMap<string, Member>,
+  clusterOf: ReadonlyMap<string, string>,
+  applied: ReadonlyMap<string, Applied>,
+): Promise<[ReviewCandidate[], Map<string, Placed>]> {
+  const refs = [...new Set([...members.keys(), ...applied.keys()])];
+  const { rows } = await client.query<{
+    left_ref: string;
+    right_ref: string;
+    score: number;
+    levels: number[];
+    status: string | null;
+  }>(
+    `SELECT c.left_ref, c.right_ref, c.score, c.levels, v.status
+     FROM linker.candidates c LEFT JOIN linker.review v USING (left_ref, right_ref)
+     WHERE c.left_ref = ANY($1) OR c.right_ref = ANY($1)`,
+    [refs],
+  );
+  const pairs: ReviewCandidate[] = rows.map((p) => ({
+    left: p.left_ref,
+    right: p.right_ref,
+    score: p.score,
+    levels: p.levels,
+    resolution: p.status === "link" || p.status === "no_link" ? p.status : null,
+  }));
+  const holds = new Map<string, Set<string>>();
+  for (const m of members.values()) {
+    const c = clusterOf.get(m.ref) as string;
+    holds.set(c, (holds.get(c) ?? new Set()).add(`${m.agency}/${m.dataset}`));
+  }
+  const placed = new Map<string, Placed>();
+  for (const m of members.values()) {
+    const clusterId = clusterOf.get(m.ref) as string;
+    placed.set(m.ref, {
+      dataset: `${m.agency}/${m.dataset}`,
+      clusterId,
+      holds: holds.get(clusterId) as Set<string>,
+    });
+  }
+  const outside = [
+    ...new Set(pairs.flatMap((p) => [p.left, p.right]).filter((r) => !members.has(r))),
+  ];
+  if (outside.length > 0) {
+    const others = await client.query<{
+      ref: string;
+      dataset: string;
+      cluster_id: string;
+      holds: string[];
+    }>(
+      `SELECT o.ref, o.agency || '/' || o.dataset AS dataset, o.cluster_id,
+              ARRAY(SELECT DISTINCT h.agency || '/' || h.dataset FROM linker.records h
+                    WHERE h.cluster_id = o.cluster_id AND NOT h.withdrawn) AS holds
+       FROM linker.records o WHERE o.ref = ANY($1) AND NOT o.withdrawn`,
+      [outside],
+    );
+    for (const o of others.rows)
+      placed.set(o.ref, { dataset: o.dataset, clusterId: o.cluster_id, holds: new Set(o.holds) });
+  }
+  return [pairs, placed];
 }
 
 /**
