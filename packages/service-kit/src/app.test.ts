@@ -43,6 +43,28 @@ app.post("/v1/boom/:id", async (request) => {
   throw new Error(`cannot handle ${JSON.stringify(request.body)}`);
 });
 
+// A route with a schema: what a validation 400 names.
+app.post(
+  "/v1/strict/:id",
+  {
+    schema: {
+      params: { type: "object", properties: { id: { type: "string", pattern: "^[0-9]+$" } } },
+      body: {
+        type: "object",
+        required: ["dataset", "identifier"],
+        properties: {
+          dataset: { type: "string" },
+          identifier: {
+            type: "object",
+            properties: { scheme: { type: "string", enum: ["be-insz"] } },
+          },
+        },
+      },
+    },
+  },
+  async () => ({}),
+);
+
 app.get("/v1/audited", { preHandler: app.authorize("auditor", "service") }, async () => ({}));
 
 beforeAll(() => app.ready());
@@ -80,6 +102,35 @@ describe("a forced error on a request carrying raw identifiers", () => {
     expect(response.statusCode).toBe(400);
     expect(response.json().code).toBe("KRP_ERR_BAD_REQUEST");
     expect(response.body + lines.join("")).not.toContain(RAW.soc_sec_id);
+  });
+});
+
+describe("schema validation", () => {
+  it("answers 400 naming the field and the rule broken, never the value", async () => {
+    const wrongScheme = await app.inject({
+      method: "POST",
+      url: "/v1/strict/1",
+      payload: { dataset: "d", identifier: { scheme: RAW.soc_sec_id } },
+    });
+    expect(wrongScheme.statusCode).toBe(400);
+    expect(wrongScheme.json()).toEqual({
+      code: "KRP_ERR_BAD_REQUEST",
+      message: "body/identifier/scheme must be equal to one of the allowed values",
+      details: { problems: [{ field: "body/identifier/scheme", rule: "enum" }] },
+    });
+    expect(wrongScheme.body).not.toContain(RAW.soc_sec_id);
+    const missing = await app.inject({ method: "POST", url: "/v1/strict/1", payload: {} });
+    expect(missing.json().details).toEqual({
+      problems: [{ field: "body/dataset", rule: "required" }],
+    });
+    const badParam = await app.inject({
+      method: "POST",
+      url: `/v1/strict/${RAW.surname}`,
+      payload: { dataset: "d", identifier: {} },
+    });
+    expect(badParam.statusCode).toBe(400);
+    expect(badParam.json().details).toEqual({ problems: [{ field: "params/id", rule: "pattern" }] });
+    expect(badParam.body).not.toContain(RAW.surname);
   });
 });
 

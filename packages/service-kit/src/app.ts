@@ -189,8 +189,46 @@ function healthSchema(description: string) {
   return { description, tags: ["operations"], response: { 200: body, 503: body } };
 }
 
+/** One failed schema rule of a request, as `details.problems[]` of a 400 names it. */
+export interface ValidationProblem {
+  /** Where: the request part and JSON pointer, e.g. "body/identifier/scheme", "params/id". */
+  field: string;
+  /** The JSON Schema keyword that failed (required, type, pattern, enum, maxLength …). */
+  rule: string;
+}
+
+/**
+ * The failed rules of a fastify schema validation (Ajv errors) as field and rule only:
+ * a missing property is named as its own field; never a value, since a value can be
+ * an identifier (Ajv's `params` can quote allowed values and patterns, not input, but
+ * only the keyword is needed to act on it).
+ */
+function validationProblems(error: {
+  validation?: unknown;
+  validationContext?: string;
+}): ValidationProblem[] {
+  const errors = Array.isArray(error.validation) ? error.validation : [];
+  return errors.map(
+    (e: { instancePath?: string; keyword?: string; params?: { missingProperty?: unknown } }) => {
+      const missing =
+        e.keyword === "required" && typeof e.params?.missingProperty === "string"
+          ? `/${e.params.missingProperty}`
+          : "";
+      return {
+        field: `${error.validationContext ?? "request"}${e.instancePath ?? ""}${missing}`,
+        rule: e.keyword ?? "invalid",
+      };
+    },
+  );
+}
+
 function sendError(
-  error: Error & { statusCode?: number; code?: string; validation?: unknown },
+  error: Error & {
+    statusCode?: number;
+    code?: string;
+    validation?: unknown;
+    validationContext?: string;
+  },
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
@@ -216,9 +254,14 @@ function sendError(
   if (status >= 400 && status < 500) {
     // Parser messages can quote the body (which may hold an identifier): keep
     // fastify's schema-validation text, replace everything else by a fixed one.
-    const message = error.validation
-      ? error.message
-      : `malformed request (${error.code ?? "bad input"})`;
+    if (error.validation) {
+      return reply.code(status).send({
+        code: "KRP_ERR_BAD_REQUEST",
+        message: error.message,
+        details: { problems: validationProblems(error) },
+      });
+    }
+    const message = `malformed request (${error.code ?? "bad input"})`;
     return reply.code(status).send({ code: "KRP_ERR_BAD_REQUEST", message });
   }
   // The stack without its message line: a message can quote input (see logger.ts).
