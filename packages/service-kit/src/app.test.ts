@@ -129,7 +129,9 @@ describe("schema validation", () => {
       payload: { dataset: "d", identifier: {} },
     });
     expect(badParam.statusCode).toBe(400);
-    expect(badParam.json().details).toEqual({ problems: [{ field: "params/id", rule: "pattern" }] });
+    expect(badParam.json().details).toEqual({
+      problems: [{ field: "params/id", rule: "pattern" }],
+    });
     expect(badParam.body).not.toContain(RAW.surname);
   });
 });
