@@ -25,6 +25,23 @@ describe("batch sealing", () => {
     ]);
   });
 
+  it("seals UTF-8 as TextEncoder encodes it: non-ASCII, a lone surrogate, a long value", () => {
+    const sealer = new BatchSealer(pair.publicKey);
+    const opener = new BatchOpener(pair.publicKey, pair.privateKey);
+    const long = "é".repeat(3000);
+    const texts = ["Zoë Ñúñez-Çelik 李", "a\uD800b", long, "x"];
+    const sealed = texts.map((t, i) => sealer.seal(t, `a/d/${i}#qi`));
+    expect(sealed.map((v, i) => opener.open(v, `a/d/${i}#qi`))).toEqual([
+      "Zoë Ñúñez-Çelik 李",
+      "a\uFFFDb",
+      long,
+      "x",
+    ]);
+    // 16-byte tag on the UTF-8 bytes: 2 bytes per é.
+    expect(Buffer.from(sealed[2]?.ciphertext ?? "", "base64url").length).toBe(6000 + 16);
+    expect(Buffer.from(sealed[0]?.sealedKey ?? "", "base64url").length).toBe(80);
+  });
+
   it("never repeats a nonce and hides equal identifiers", () => {
     const sealer = new BatchSealer(pair.publicKey);
     const a = sealer.seal("85073003328", "a/d/1");
