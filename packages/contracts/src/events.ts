@@ -124,26 +124,52 @@ function withEnumNumbers(
   type: protobuf.Type,
   event: Record<string, unknown>,
 ): Record<string, unknown> {
+  const enums = enumFieldsOf(type);
+  if (enums.length === 0) return event;
   const copy = { ...event };
-  for (const field of type.fieldsArray) {
+  for (const field of enums) {
     const value = copy[field.name];
-    if (field.resolvedType instanceof protobuf.Enum && typeof value === "string") {
-      copy[field.name] = field.resolvedType.values[value] ?? value;
-    }
+    if (typeof value === "string")
+      copy[field.name] = (field.resolvedType as protobuf.Enum).values[value] ?? value;
   }
   return copy;
 }
 
-/** Encodes an event as protobuf bytes. Throws if a field has the wrong type. */
+const enumFields = new Map<protobuf.Type, protobuf.Field[]>();
+/** The type's enum fields (most events have none: they are then encoded without a copy). */
+function enumFieldsOf(type: protobuf.Type): protobuf.Field[] {
+  let fields = enumFields.get(type);
+  if (!fields) {
+    fields = type.fieldsArray.filter((f) => f.resolvedType instanceof protobuf.Enum);
+    enumFields.set(type, fields);
+  }
+  return fields;
+}
+
+/** The message types by event name, looked up once (a lookup walks the namespace). */
+const types = new Map<EventName, protobuf.Type>();
+function typeOf(name: EventName): protobuf.Type {
+  let type = types.get(name);
+  if (!type) types.set(name, (type = root.lookupType(`kruispunt.v1.${name}`)));
+  return type;
+}
+
+/**
+ * Encodes an event as protobuf bytes. Throws if a field has the wrong type. The
+ * verified object (enums as numbers) is encoded as it is: once verify() passed, it
+ * encodes to the same bytes as a message made by fromObject(), without that copy
+ * (intake encodes one SourceRecord per record).
+ */
 export function encodeEvent<N extends EventName>(name: N, event: EventTypes[N]): Uint8Array {
-  const type = root.lookupType(`kruispunt.v1.${name}`);
-  const problem = type.verify(withEnumNumbers(type, event as unknown as Record<string, unknown>));
+  const type = typeOf(name);
+  const message = withEnumNumbers(type, event as unknown as Record<string, unknown>);
+  const problem = type.verify(message);
   if (problem) throw new TypeError(`${name}: ${problem}`);
-  return type.encode(type.fromObject(event as unknown as Record<string, unknown>)).finish();
+  return type.encode(message).finish();
 }
 
 /** Decodes protobuf bytes into an event with every field present. Throws on malformed bytes. */
 export function decodeEvent<N extends EventName>(name: N, bytes: Uint8Array): EventTypes[N] {
-  const type = root.lookupType(`kruispunt.v1.${name}`);
+  const type = typeOf(name);
   return type.toObject(type.decode(bytes), toObjectOptions) as EventTypes[N];
 }
