@@ -42,6 +42,66 @@ describe("batch sealing", () => {
     expect(Buffer.from(sealed[0]?.sealedKey ?? "", "base64url").length).toBe(80);
   });
 
+  it("speaks the same bytes as libsodium-wrappers, both ways", () => {
+    const s = sodium();
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+    // Sealed by hand with the wasm build, opened by BatchOpener.
+    const key = s.crypto_aead_xchacha20poly1305_ietf_keygen();
+    const nonce = s.randombytes_buf(24);
+    const byHand = {
+      sealedKey: b64(s.crypto_box_seal(key, pair.publicKey)),
+      nonce: b64(nonce),
+      ciphertext: b64(
+        s.crypto_aead_xchacha20poly1305_ietf_encrypt("85073003328", "a/d/7", null, nonce, key),
+      ),
+    };
+    expect(new BatchOpener(pair.publicKey, pair.privateKey).open(byHand, "a/d/7")).toBe(
+      "85073003328",
+    );
+    // Sealed by BatchSealer, opened by hand with the wasm build.
+    const sealed = new BatchSealer(pair.publicKey).seal("Zoë", "a/d/8#qi");
+    const opened = s.crypto_box_seal_open(
+      Buffer.from(sealed.sealedKey, "base64url"),
+      pair.publicKey,
+      pair.privateKey,
+    );
+    const plain = s.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      Buffer.from(sealed.ciphertext, "base64url"),
+      "a/d/8#qi",
+      Buffer.from(sealed.nonce, "base64url"),
+      opened,
+    );
+    expect(Buffer.from(plain).toString("utf8")).toBe("Zoë");
+  });
+
+  it("refuses a short or cut ciphertext, nonce or batch key", () => {
+    const value = new BatchSealer(pair.publicKey).seal("85073003328", "a/d/1");
+    const opener = new BatchOpener(pair.publicKey, pair.privateKey);
+    const cut = (text: string, bytes: number) =>
+      Buffer.from(text, "base64url").subarray(0, bytes).toString("base64url");
+    expect(() => opener.open({ ...value, ciphertext: cut(value.ciphertext, 15) }, "a/d/1")).toThrow(
+      /sealed identifier failed authentication/,
+    );
+    expect(() => opener.open({ ...value, ciphertext: "" }, "a/d/1")).toThrow(
+      /sealed identifier failed authentication/,
+    );
+    expect(() => opener.open({ ...value, nonce: cut(value.nonce, 23) }, "a/d/1")).toThrow(
+      /sealed identifier failed authentication/,
+    );
+    expect(() => opener.open({ ...value, sealedKey: cut(value.sealedKey, 47) }, "a/d/1")).toThrow(
+      /batch key failed authentication/,
+    );
+    expect(() => opener.open({ ...value, sealedKey: cut(value.sealedKey, 79) }, "a/d/1")).toThrow(
+      /batch key failed authentication/,
+    );
+    // A sealed box of 31 bytes opens, but is no batch key.
+    const short = Buffer.from(sodium().crypto_box_seal(new Uint8Array(31), pair.publicKey));
+    expect(() =>
+      opener.open({ ...value, sealedKey: short.toString("base64url") }, "a/d/1"),
+    ).toThrow(/batch key has the wrong length/);
+  });
+
   it("never repeats a nonce and hides equal identifiers", () => {
     const sealer = new BatchSealer(pair.publicKey);
     const a = sealer.seal("85073003328", "a/d/1");
