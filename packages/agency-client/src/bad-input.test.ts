@@ -11,7 +11,7 @@ import { contractSchema, decodeEvent, type SourceRecord } from "@kruispunt/contr
 import { cryptoReady, generateKeyring, publicKeyOf } from "@kruispunt/crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { processUpload, type UploadVerdict } from "./csv-records";
-import { decodeBody, type UploadFormat, UploadFormatError } from "./record-sources";
+import { decodeBody, readRecords, type UploadFormat, UploadFormatError } from "./record-sources";
 
 const base = {
   identifier: { field: "ssn", scheme: "febrl-ssn" },
@@ -340,6 +340,29 @@ describe("NDJSON", () => {
       ["1", "2", ""],
       ["5", "", "f"],
     ]);
+  });
+
+  it("turns null, numbers and booleans into text and drops a __proto__ member, as a copy did", async () => {
+    const items: unknown[] = [];
+    const body = [
+      '{"id":"1","a":null,"b":2.5,"c":true,"d":"x"}',
+      '{"id":"2","__proto__":"p","e":false}',
+      '{"id":"3","__proto__":{"polluted":1}}',
+    ].join("\n");
+    for await (const item of readRecords(Readable.from([body]), "ndjson", contract))
+      items.push(item.fields ? { ...item.fields, own: Object.keys(item.fields) } : item.refusal);
+    expect(items).toEqual([
+      { id: "1", a: "", b: "2.5", c: "true", d: "x", own: ["id", "a", "b", "c", "d"] },
+      { id: "2", e: "false", own: ["id", "e"] },
+      {
+        line: 3,
+        sourceRecordId: null,
+        field: "__proto__",
+        code: "KRP_ERR_NOT_A_SCALAR",
+        message: "a field holds an object or array",
+      },
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("refuses a body that is not gzip as a whole", async () => {

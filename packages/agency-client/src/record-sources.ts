@@ -154,8 +154,31 @@ function parseJsonLine(text: string, line: number): SourceItem {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
     return unreadable("KRP_ERR_MALFORMED_JSON", "the line is not a JSON object");
+  // The parsed object becomes the record's fields in place (no copy per record): its
+  // members are own data properties, in the same order. Only a "__proto__" member
+  // takes the copying path, where assigning it is dropped as before.
+  const members = value as Record<string, unknown>;
+  const names = Object.keys(members);
+  if (names.includes("__proto__")) return copiedFields(members, names, line, unreadable);
+  for (const name of names) {
+    const v = members[name];
+    if (typeof v === "string") continue;
+    if (v === null) members[name] = "";
+    else if (typeof v === "number" || typeof v === "boolean") members[name] = String(v);
+    else return unreadable("KRP_ERR_NOT_A_SCALAR", "a field holds an object or array", name);
+  }
+  return { line, fields: members as RawFields };
+}
+
+function copiedFields(
+  members: Record<string, unknown>,
+  names: string[],
+  line: number,
+  unreadable: (code: string, message: string, field?: string) => SourceItem,
+): SourceItem {
   const fields: RawFields = {};
-  for (const [name, v] of Object.entries(value)) {
+  for (const name of names) {
+    const v = members[name];
     if (v === null) fields[name] = "";
     else if (typeof v === "string") fields[name] = v;
     else if (typeof v === "number" || typeof v === "boolean") fields[name] = String(v);
