@@ -10,15 +10,9 @@
  * messages are handled one by one and each one that still fails is published to
  * `consumer.dead-letter` and skipped, so one poison message cannot stop a partition.
  */
-import kafkajs, {
-  type Admin,
-  type Consumer,
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Producer,
-} from "kafkajs";
+import kafkajs, { type Admin, type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
 import type { Logger } from "pino";
+import { keyPartitioner } from "./partitioner";
 import { ProducerSlot } from "./producer-slot";
 import { backoffMs, isTransient } from "./retry";
 import { type AgencyTopic, TOPIC_SPECS, TOPICS, type TopicName, type TopicSpec } from "./topics";
@@ -170,7 +164,8 @@ function newProducer(kafka: Kafka): Producer {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    // kafkajs' DefaultPartitioner, the same partition per key, without its Long arithmetic.
+    createPartitioner: keyPartitioner,
   });
 }
 
