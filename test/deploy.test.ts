@@ -87,6 +87,23 @@ describe("compose.yaml", () => {
     for (const s of SERVICE_NAMES)
       expect(existsSync(join(REPO_ROOT, "services", s, "src", "main.ts"))).toBe(true);
   });
+
+  it("copies the dependency patches before pnpm fetch, which refuses to run without them", () => {
+    const dockerfile = read("Dockerfile");
+    const workspace = parse(readFileSync(join(REPO_ROOT, "pnpm-workspace.yaml"), "utf8")) as {
+      patchedDependencies?: Record<string, string>;
+    };
+    const patches = Object.values(workspace.patchedDependencies ?? {});
+    for (const patch of patches) {
+      expect(patch.startsWith("patches/"), patch).toBe(true);
+      expect(existsSync(join(REPO_ROOT, patch)), patch).toBe(true);
+    }
+    if (patches.length > 0)
+      expect(dockerfile.indexOf("COPY patches ./patches")).toBeGreaterThan(-1);
+    expect(dockerfile.indexOf("COPY patches ./patches")).toBeLessThan(
+      dockerfile.indexOf("RUN pnpm fetch"),
+    );
+  });
 });
 
 describe("k8s manifests", () => {
