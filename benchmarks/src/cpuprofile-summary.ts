@@ -9,38 +9,21 @@
  *
  * With a directory, the newest `.cpuprofile` in it is used.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { statSync } from "node:fs";
+import { basename } from "node:path";
 import { fmt, printTable } from "./bench-util";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { type ProfileNode, profilesIn, readProfile } from "./cpuprofile";
 
 const [target = "../out/bench-prof", ...roots] = process.argv.slice(2);
 const rootNames = roots.length > 0 ? roots : ["fullPath", "rawHmac"];
 
 let file = target;
 if (statSync(target).isDirectory()) {
-  const newest = readdirSync(target)
-    .filter((f) => f.endsWith(".cpuprofile"))
-    .map((f) => join(target, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  const newest = profilesIn(target)[0];
   if (!newest) throw new Error(`no .cpuprofile in ${target}`);
   file = newest;
 }
-const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
-
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const parent = new Map<number, number>();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const { profile, byId, parent } = readProfile(file);
 
 // Self time per node (µs), from the sample stream.
 const selfMicros = new Map<number, number>();

@@ -11,35 +11,18 @@
  *
  * In `<dir>`, the newest profile of the process that ran services/<service>/src/main.ts.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fmt, printTable } from "./bench-util";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { type ProfileNode, profilesIn, readProfile } from "./cpuprofile";
 
 const [dir, service, from = "0", to = "1e9"] = process.argv.slice(2);
 if (!dir || !service)
   throw new Error("usage: tsx src/service-profile.ts <dir> <service> [fromSeconds toSeconds]");
-const file = readdirSync(dir)
-  .filter((f) => f.endsWith(".cpuprofile"))
-  .map((f) => join(dir, f))
-  .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
-  .find((f) => readFileSync(f, "utf8").includes(`services/${service}/src/main.ts`));
+const file = profilesIn(dir).find((f) =>
+  readFileSync(f, "utf8").includes(`services/${service}/src/main.ts`),
+);
 if (!file) throw new Error(`no profile of services/${service} in ${dir}`);
-const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
-
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const parent = new Map<number, number>();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const { profile, byId, parent } = readProfile(file);
 
 const PACKAGE =
   /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)|\/((?:packages|services)\/[^/]+)\//;
