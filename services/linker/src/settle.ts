@@ -225,37 +225,19 @@ async function loadComponents(
     }
     const refs = fresh.map((r) => r.ref);
     if (refs.length > 0) {
-      const pairs = await client.query<{
-        left_ref: string;
-        right_ref: string;
-        score: number;
-        levels: number[];
-        status: string | null;
-      }>(
-        `SELECT c.left_ref, c.right_ref, c.score, c.levels, v.status
-         FROM linker.candidates c LEFT JOIN linker.review v USING (left_ref, right_ref)
-         WHERE (c.left_ref = ANY($1) OR c.right_ref = ANY($1)) AND c.score >= $2
-           AND v.status IS DISTINCT FROM 'no_link'
-         UNION
-         SELECT left_ref, right_ref, score, levels, status FROM linker.review
-         WHERE status = 'link' AND (left_ref = ANY($1) OR right_ref = ANY($1))`,
-        [refs, DEFAULT_THRESHOLDS.link],
-      );
+      const pairs = await scoredPairs(client, refs, DEFAULT_THRESHOLDS.link);
       const outside = new Set<string>();
-      for (const p of pairs.rows) {
-        const resolution = p.status === "link" || p.status === "no_link" ? p.status : null;
-        const key = `${p.left_ref} ${p.right_ref}`;
+      for (const p of pairs) {
+        const key = `${p.left} ${p.right}`;
         const known = edges.get(key);
         // A reviewer's link listed twice (as candidate and as review row): one edge.
-        if (!known || resolution !== null)
+        if (!known || p.resolution !== null)
           edges.set(key, {
-            left: p.left_ref,
-            right: p.right_ref,
+            ...p,
             score: known?.score ?? p.score,
             levels: known?.levels ?? p.levels,
-            resolution,
           });
-        for (const ref of [p.left_ref, p.right_ref]) if (!members.has(ref)) outside.add(ref);
+        for (const ref of [p.left, p.right]) if (!members.has(ref)) outside.add(ref);
       }
       if (outside.size > 0) {
         const more = await client.query<{ home_cluster: string }>(
@@ -268,6 +250,46 @@ async function loadComponents(
     next = { homes: [...found.homes], clusters: [...found.clusters] };
   }
   return { members, edges: [...edges.values()] };
+}
+
+/**
+ * The scored pairs touching `refs`, with the reviewer's resolution: all of them
+ * (`joining` null), or only those that can join clusters (greedy-clusters.ts) — at or
+ * above `joining` and not refused by a reviewer, and the reviewers' links whatever their
+ * weight (a reviewer's link may then come twice: as candidate and as review row).
+ */
+async function scoredPairs(
+  client: PoolClient,
+  refs: readonly string[],
+  joining: number | null,
+): Promise<ReviewCandidate[]> {
+  const { rows } = await client.query<{
+    left_ref: string;
+    right_ref: string;
+    score: number;
+    levels: number[];
+    status: string | null;
+  }>(
+    joining === null
+      ? `SELECT c.left_ref, c.right_ref, c.score, c.levels, v.status
+         FROM linker.candidates c LEFT JOIN linker.review v USING (left_ref, right_ref)
+         WHERE c.left_ref = ANY($1) OR c.right_ref = ANY($1)`
+      : `SELECT c.left_ref, c.right_ref, c.score, c.levels, v.status
+         FROM linker.candidates c LEFT JOIN linker.review v USING (left_ref, right_ref)
+         WHERE (c.left_ref = ANY($1) OR c.right_ref = ANY($1)) AND c.score >= $2
+           AND v.status IS DISTINCT FROM 'no_link'
+         UNION
+         SELECT left_ref, right_ref, score, levels, status FROM linker.review
+         WHERE status = 'link' AND (left_ref = ANY($1) OR right_ref = ANY($1))`,
+    joining === null ? [refs] : [refs, joining],
+  );
+  return rows.map((p) => ({
+    left: p.left_ref,
+    right: p.right_ref,
+    score: p.score,
+    levels: p.levels,
+    resolution: p.status === "link" || p.status === "no_link" ? p.status : null,
+  }));
 }
 
 /**
@@ -284,25 +306,7 @@ async function reviewPairs(
   applied: ReadonlyMap<string, Applied>,
 ): Promise<[ReviewCandidate[], Map<string, Placed>]> {
   const refs = [...new Set([...members.keys(), ...applied.keys()])];
-  const { rows } = await client.query<{
-    left_ref: string;
-    right_ref: string;
-    score: number;
-    levels: number[];
-    status: string | null;
-  }>(
-    `SELECT c.left_ref, c.right_ref, c.score, c.levels, v.status
-     FROM linker.candidates c LEFT JOIN linker.review v USING (left_ref, right_ref)
-     WHERE c.left_ref = ANY($1) OR c.right_ref = ANY($1)`,
-    [refs],
-  );
-  const pairs: ReviewCandidate[] = rows.map((p) => ({
-    left: p.left_ref,
-    right: p.right_ref,
-    score: p.score,
-    levels: p.levels,
-    resolution: p.status === "link" || p.status === "no_link" ? p.status : null,
-  }));
+  const pairs = await scoredPairs(client, refs, null);
   const holds = new Map<string, Set<string>>();
   for (const m of members.values()) {
     const c = clusterOf.get(m.ref) as string;
