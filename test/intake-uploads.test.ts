@@ -146,6 +146,17 @@ describe("withdrawal flows on to linkage", () => {
       .request("intake", "DELETE", "/v1/datasets/persons/records/no-such-record", alpha)
       .catch((e: unknown) => e)) as ApiError;
     expect(unknown.status).toBe(404);
+    // An id no text column can hold (NUL), longer than an upload takes, or longer than
+    // the router takes: 400 in the usual shape, not 500 or the router's own 414.
+    for (const id of ["a%00b", "x".repeat(129), "x".repeat(3000)]) {
+      const refused = (await harness.client
+        .request("intake", "DELETE", `/v1/datasets/persons/records/${id}`, alpha)
+        .catch((e: unknown) => e)) as ApiError;
+      expect([refused.status, (refused.body as { code: string }).code]).toEqual([
+        400,
+        "KRP_ERR_BAD_REQUEST",
+      ]);
+    }
   });
 
   it("a withdrawn version re-sent is refused; a higher version reinstates the record", async () => {

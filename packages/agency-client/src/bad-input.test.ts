@@ -198,6 +198,26 @@ describe("bad input, each with its exact verdict", () => {
     expect(records.map((r) => r.sourceRecordId)).toEqual(["2"]);
   });
 
+  it("a NUL character (U+0000) in any field: that record refused on that field, never forwarded", async () => {
+    const ndjson = [
+      { id: "1", ssn: "1234567", state: "n\u0000sw" },
+      { id: "2\u00002", ssn: "7654321" },
+      { id: "3", ssn: "1111111", name: "a\u0000b" },
+      { id: "4", ssn: "2222222", state: "vic" },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n");
+    const { verdict, codes, records } = await upload(ndjson, { format: "ndjson" });
+    expect(codes).toEqual([
+      [1, "state", "KRP_ERR_NUL_CHARACTER"],
+      [2, "id", "KRP_ERR_NUL_CHARACTER"],
+      [3, "name", "KRP_ERR_NUL_CHARACTER"],
+    ]);
+    // A refused id that no text column could hold is not echoed in the verdict.
+    expect(verdict.refusals[1]?.sourceRecordId).toBeNull();
+    expect(records.map((r) => r.sourceRecordId)).toEqual(["4"]);
+  });
+
   it("a 1 MB line: refused on the over-long field, the stream goes on", async () => {
     const long = "x".repeat(1024 * 1024);
     const csv = `${HEADER}\n1,1234567,a,${long},,,\n2,7654321,b,vic,,,\n`;

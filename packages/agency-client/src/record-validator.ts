@@ -86,6 +86,7 @@ const MESSAGES: Record<string, string> = {
   KRP_ERR_MISSING_RECORD_ID: "the source record id is missing or longer than 128 characters",
   KRP_ERR_BAD_VERSION: "the version must be a non-negative integer of at most 15 digits",
   KRP_ERR_NOT_UTF8: "the field is not valid UTF-8 (e.g. Latin-1 bytes)",
+  KRP_ERR_NUL_CHARACTER: "the field holds a NUL character (U+0000), which no text column can store",
   KRP_ERR_UNKNOWN_FIELD: "the contract does not declare this field and refuses unknown fields",
   KRP_ERR_NOT_AN_INTEGER: "the value is not an integer",
   KRP_ERR_NOT_A_DECIMAL: "the value is not a decimal number",
@@ -156,7 +157,12 @@ export function createRecordValidator(
   return (fields, line) => {
     const rawId = presentValue(fields[contract.sourceRecordId]);
     const sourceRecordId =
-      rawId !== "" && rawId.length <= 128 && !rawId.includes(REPLACEMENT) ? rawId : null;
+      rawId !== "" &&
+      rawId.length <= 128 &&
+      !rawId.includes(REPLACEMENT) &&
+      !rawId.includes("\u0000")
+        ? rawId
+        : null;
     const problems: FieldProblem[] = [];
     const judged = new Set<string>();
     const bad = (field: string, code: string, message = refusalMessage(code)) => {
@@ -168,6 +174,11 @@ export function createRecordValidator(
       const value = fields[name];
       if (value === undefined) continue;
       if (value.includes(REPLACEMENT)) bad(name, "KRP_ERR_NOT_UTF8");
+      // PostgreSQL text cannot hold U+0000: accepted, such a record would fail later in
+      // every service that stores it (the linker dead-lettered it), so refuse it here.
+      // The identifier is judged by its scheme (KRP_ID_NUL_BYTE) and never stored.
+      else if (value.includes("\u0000") && name !== contract.identifier.field)
+        bad(name, "KRP_ERR_NUL_CHARACTER");
       else if (refuseUnknown && !declared.has(name) && presentValue(value) !== "")
         bad(name, "KRP_ERR_UNKNOWN_FIELD");
     }

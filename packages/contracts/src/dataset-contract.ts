@@ -61,6 +61,40 @@ export const contractSchema = z
     extraColumns: z.enum(["ignore", "refuse"]).default("ignore"),
   })
   .superRefine((contract, ctx) => {
+    // The identifier is sealed and never travels raw: a contract that also names its
+    // field as the record id, version, a quasi-identifier or a content variable would
+    // store and forward it in clear (the record id and content reach linker and
+    // release tables).
+    const id = contract.identifier.field;
+    const alsoAs = [
+      contract.sourceRecordId === id ? "the source record id" : null,
+      contract.versionField === id ? "the version field" : null,
+      contract.quasiIdentifiers.includes(id) ? "a quasi-identifier" : null,
+      contract.variables.some((v) => v.name === id) ? "a content variable" : null,
+    ].filter((why) => why !== null);
+    if (alsoAs.length > 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["identifier", "field"],
+        message: `the identifier field may not also be ${alsoAs.join(" or ")}: it would travel unsealed`,
+      });
+    const names = contract.variables.map((v) => v.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i)
+        ctx.addIssue({
+          code: "custom",
+          path: ["variables", i, "name"],
+          message: `variable "${name}" is declared twice`,
+        });
+    });
+    contract.variables.forEach((v, i) => {
+      if (v.type === "category" && (v.allowedValues ?? []).length === 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["variables", i, "allowedValues"],
+          message: "a category variable needs its allowedValues",
+        });
+    });
     if (contract.identifier.whenUnusable !== "link_probabilistically") return;
     // Without quasi-identifiers there is nothing to link such a record on; blind mode
     // sends none (its pseudonymiser holds no key to encode them with).

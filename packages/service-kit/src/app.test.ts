@@ -136,6 +136,20 @@ describe("schema validation", () => {
   });
 });
 
+describe("the router's own refusals", () => {
+  it("answers an over-long path parameter with 400 in the usual shape, not echoing the path", async () => {
+    const id = `${RAW.soc_sec_id}${"x".repeat(2000)}`;
+    const response = await app.inject({ method: "POST", url: `/v1/boom/${id}`, payload: {} });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      code: "KRP_ERR_BAD_REQUEST",
+      message: "malformed request path (FST_ERR_MAX_PARAM_LENGTH)",
+      details: {},
+    });
+    expect(response.body).not.toContain(RAW.soc_sec_id);
+  });
+});
+
 describe("limits", () => {
   it("answers 413 KRP_ERR_PAYLOAD_TOO_LARGE to a body over the limit", async () => {
     const response = await app.inject({

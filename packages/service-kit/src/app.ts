@@ -74,6 +74,17 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
       // Node checks header timeouts every connectionsCheckingInterval (default 30 s).
       connectionsCheckingInterval: Math.max(250, Math.min(30_000, requestTimeout / 4)),
     },
+    // A path parameter may be a source record id of up to 128 characters, each up to
+    // 12 bytes percent-encoded; the route schemas set the real limits.
+    maxParamLength: 1536,
+    // The router's own refusals (a malformed or over-long path) in the shape of every
+    // other error and without echoing the path, which can hold a record id.
+    frameworkErrors: (error, _request, reply) =>
+      (reply as FastifyReply).code(400).send({
+        code: "KRP_ERR_BAD_REQUEST",
+        message: `malformed request path (${(error as { code?: string }).code ?? "bad path"})`,
+        details: {},
+      }),
   }) as unknown as FastifyInstance;
   registerBodyDeadline(app, requestTimeout);
 

@@ -409,7 +409,12 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
           type: "object",
           properties: {
             dataset: { type: "string", description: "dataset name" },
-            sourceRecordId: { type: "string", description: "the agency's source record id" },
+            sourceRecordId: {
+              type: "string",
+              // As in uploads: at most 128 characters, and no NUL (no text column holds it).
+              pattern: "^[^\\u0000]{1,128}$",
+              description: "the agency's source record id",
+            },
           },
           required: ["dataset", "sourceRecordId"],
         },
