@@ -198,6 +198,17 @@ describe("bad input, each with its exact verdict", () => {
     expect(records.map((r) => r.sourceRecordId)).toEqual(["2"]);
   });
 
+  it("a CSV row with fewer or more fields than the header: that row refused, the others read", async () => {
+    const csv = `${HEADER}\n1,1234567,a,nsw,,,\n2,7654321,b\n3,1111111,c,vic,,,,extra\n4,2222222,d,qld,,,\n`;
+    const { verdict, codes, records } = await upload(csv);
+    expect(codes).toEqual([
+      [3, "", "KRP_ERR_FIELD_COUNT"],
+      [4, "", "KRP_ERR_FIELD_COUNT"],
+    ]);
+    expect(verdict).toMatchObject({ submitted: 4, accepted: 2, refused: 2 });
+    expect(records.map((r) => r.sourceRecordId)).toEqual(["1", "4"]);
+  });
+
   it("a NUL character (U+0000) in any field: that record refused on that field, never forwarded", async () => {
     const ndjson = [
       { id: "1", ssn: "1234567", state: "n\u0000sw" },

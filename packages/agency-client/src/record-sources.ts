@@ -79,13 +79,27 @@ async function* csvRecords(body: Readable, contract: DatasetContract): AsyncIter
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: RawFields;
-      info: { lines: number; empty_lines: number };
+      info: { lines: number; empty_lines: number; error?: { code?: string } };
     }>) {
       const line = lastEnd + 1 + (info.empty_lines - lastEmpty);
       carriageReturns += countCarriageReturns(record);
       lastEnd = info.lines - carriageReturns;
       lastEmpty = info.empty_lines;
-      yield { line, fields: record };
+      // RFC 4180: every row has the header's number of fields. A row with fewer would
+      // read its missing ones as blank, one with more would lose the extra value
+      // unseen: refuse that row, not the file.
+      if (info.error?.code === "CSV_RECORD_INCONSISTENT_COLUMNS")
+        yield {
+          line,
+          refusal: {
+            line,
+            sourceRecordId: null,
+            field: "",
+            code: "KRP_ERR_FIELD_COUNT",
+            message: "the row does not have as many fields as the header",
+          },
+        };
+      else yield { line, fields: record };
     }
   } catch (error) {
     throw asFormatError(error);
