@@ -81,9 +81,15 @@ export type RecordValidator = (
   line: number,
 ) => { ok: true; record: ValidRecord } | { ok: false; refusal: Refusal };
 
+/**
+ * Most characters of a source record id, wherever one comes in (an upload's field, the
+ * withdrawal path of services/intake): it is stored and keyed on in every service.
+ */
+export const MAX_SOURCE_RECORD_ID = 128;
+
 /** Refusal messages by code, fixed so that they can never echo a value. */
 const MESSAGES: Record<string, string> = {
-  KRP_ERR_MISSING_RECORD_ID: "the source record id is missing or longer than 128 characters",
+  KRP_ERR_MISSING_RECORD_ID: `the source record id is missing or longer than ${MAX_SOURCE_RECORD_ID} characters`,
   KRP_ERR_BAD_VERSION: "the version must be a non-negative integer of at most 15 digits",
   KRP_ERR_NOT_UTF8: "the field is not valid UTF-8 (e.g. Latin-1 bytes)",
   KRP_ERR_NUL_CHARACTER: "the field holds a NUL character (U+0000), which no text column can store",
@@ -158,7 +164,7 @@ export function createRecordValidator(
     const rawId = presentValue(fields[contract.sourceRecordId]);
     const sourceRecordId =
       rawId !== "" &&
-      rawId.length <= 128 &&
+      rawId.length <= MAX_SOURCE_RECORD_ID &&
       !rawId.includes(REPLACEMENT) &&
       !rawId.includes("\u0000")
         ? rawId

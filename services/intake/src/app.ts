@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import {
   decodeBody,
+  MAX_SOURCE_RECORD_ID,
   processUpload,
   type UploadFormat,
   UploadFormatError,
@@ -411,8 +412,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
             dataset: { type: "string", description: "dataset name" },
             sourceRecordId: {
               type: "string",
-              // As in uploads: at most 128 characters, and no NUL (no text column holds it).
-              pattern: "^[^\\u0000]{1,128}$",
+              // As in uploads: not too long, and no NUL (no text column holds it).
+              pattern: `^[^\\u0000]{1,${MAX_SOURCE_RECORD_ID}}$`,
               description: "the agency's source record id",
             },
           },
