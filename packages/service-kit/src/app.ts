@@ -79,12 +79,16 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
     maxParamLength: 1536,
     // The router's own refusals (a malformed or over-long path) in the shape of every
     // other error and without echoing the path, which can hold a record id.
-    frameworkErrors: (error, _request, reply) =>
-      (reply as FastifyReply).code(400).send({
-        code: "KRP_ERR_BAD_REQUEST",
-        message: `malformed request path (${(error as { code?: string }).code ?? "bad path"})`,
-        details: {},
-      }),
+    frameworkErrors: (error, request, reply) =>
+      sendError(
+        new KrpError(
+          "KRP_ERR_BAD_REQUEST",
+          `malformed request path (${(error as { code?: string }).code ?? "bad path"})`,
+          {},
+        ),
+        request,
+        reply as FastifyReply,
+      ),
   }) as unknown as FastifyInstance;
   registerBodyDeadline(app, requestTimeout);
 
