@@ -110,7 +110,10 @@ export async function settle(
       ],
     );
   }
-  const decisions = await decidePairs(client, members, clusterOf, solution.tie, applied);
+  // The settled records and the batch's withdrawn ones: whose decisions and review
+  // pairs are brought up to date.
+  const settled = [...new Set([...members.keys(), ...applied.keys()])];
+  const decisions = await decidePairs(client, members, clusterOf, solution.tie, applied, settled);
   const events: LinkageEvent[] = [];
   for (const [ref, a] of applied) {
     const r = a.record;
@@ -156,8 +159,8 @@ export async function settle(
   }
   const review = await refreshQueue(
     client,
-    [...new Set([...members.keys(), ...applied.keys()])],
-    pendingPairs(...(await reviewPairs(client, members, clusterOf, applied))),
+    settled,
+    pendingPairs(...(await reviewPairs(client, members, clusterOf, settled))),
   );
   return { events, decisions, review, clusterOf };
 }
@@ -293,8 +296,8 @@ async function scoredPairs(
 }
 
 /**
- * Every scored pair touching a settled record (`members`, placed in `clusterOf`, and the
- * batch's withdrawn ones), with the reviewer's resolution, and where each of their
+ * Every scored pair touching `settled` (`members`, placed in `clusterOf`, and the
+ * batch's withdrawn records), with the reviewer's resolution, and where each of their
  * records stands: a member in its new cluster, any other live record in its stored one
  * (which this batch did not touch: its cluster would be in the component), each with the
  * datasets its cluster holds.
@@ -303,10 +306,9 @@ async function reviewPairs(
   client: PoolClient,
   members: ReadonlyMap<string, Member>,
   clusterOf: ReadonlyMap<string, string>,
-  applied: ReadonlyMap<string, Applied>,
+  settled: readonly string[],
 ): Promise<[ReviewCandidate[], Map<string, Placed>]> {
-  const refs = [...new Set([...members.keys(), ...applied.keys()])];
-  const pairs = await scoredPairs(client, refs, null);
+  const pairs = await scoredPairs(client, settled, null);
   const holds = new Map<string, Set<string>>();
   for (const m of members.values()) {
     const c = clusterOf.get(m.ref) as string;
@@ -354,9 +356,9 @@ async function decidePairs(
   clusterOf: Map<string, string>,
   tie: (a: string, b: string) => { method: string; score: number },
   applied: ReadonlyMap<string, Applied>,
+  settled: readonly string[],
 ): Promise<LinkDecision[]> {
-  const refs = [...new Set([...members.keys(), ...applied.keys()])];
-  const latest = await latestDecisions(client, refs);
+  const latest = await latestDecisions(client, settled);
   const linkedBefore = new Map([...latest].filter(([, d]) => d.outcome === "link"));
   const byCluster = new Map<string, Member[]>();
   for (const m of members.values()) {
